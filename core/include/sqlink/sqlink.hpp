@@ -1,0 +1,12 @@
+// Umbrella header of the sqlink library.
+#pragma once
+
+#include "sqlink/argv.hpp"
+#include "sqlink/capability.hpp"
+#include "sqlink/dotcmd.hpp"
+#include "sqlink/error.hpp"
+#include "sqlink/limits.hpp"
+#include "sqlink/path_guard.hpp"
+#include "sqlink/spawn.hpp"
+#include "sqlink/units.hpp"
+#include "sqlink/version.hpp"
