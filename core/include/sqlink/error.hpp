@@ -8,6 +8,8 @@
 #include <utility>
 #include <variant>
 
+#include "sqlink/limits.hpp"
+
 namespace sqlink {
 
 // X(name, exit_code, summary). Exit code 2 marks a usage error (bad input on the command
@@ -51,11 +53,15 @@ std::string_view errc_summary(Errc code) noexcept;
 int errc_exit_code(Errc code) noexcept;
 
 // Makes untrusted bytes safe to echo to a terminal: control bytes (C0, DEL, C1) and bytes
-// that are not valid UTF-8 become \xNN; input longer than limits::kMaxEchoBytes is cut and
-// marked with "...". Printable text, including backslashes, is left as it is.
-std::string sanitize(std::string_view raw);
+// that are not valid UTF-8 become \xNN; input longer than max_bytes is cut and marked with
+// "...". Printable text, including backslashes, is left as it is.
+std::string sanitize(std::string_view raw, std::size_t max_bytes = limits::kMaxEchoBytes);
 // sanitize() wrapped in single quotes: the form every message uses to name its input.
+// The overloads are exact matches so that argument-dependent lookup never picks std::quoted.
 std::string quoted(std::string_view raw);
+inline std::string quoted(const std::string& raw) { return quoted(std::string_view(raw)); }
+inline std::string quoted(std::string& raw) { return quoted(std::string_view(raw)); }
+inline std::string quoted(const char* raw) { return quoted(std::string_view(raw)); }
 
 struct Error {
   Errc code = Errc::internal;

@@ -1,1 +1,348 @@
-// placeholder
+// Runs a build child in a validated root: cwd by fd, environment from an allowlist, and a
+// timeout that kills its whole process group. Everything the child needs is prepared before fork.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "path_guard/internal.hpp"
+#include "sqlink/spawn.hpp"
+
+extern char** environ;
+
+namespace sqlink {
+namespace {
+
+using path_guard_detail::errno_text;
+using path_guard_detail::has_control_byte;
+using Clock = std::chrono::steady_clock;
+
+// Where in the child something failed, reported to the parent through a CLOEXEC pipe.
+enum class Stage : int { enter_root, redirect, exec };
+
+// What a child writes to the report pipe when it fails before or in execve.
+struct ChildReport {
+  Stage stage;
+  int err;
+};
+
+std::optional<std::string> parent_env(const std::string& name) {
+  if (const char* value = std::getenv(name.c_str())) return std::string(value);
+  return std::nullopt;
+}
+
+Result<void> check_env_name(const std::string& name) {
+  if (has_control_byte(name)) {
+    return Error::make(Errc::control_character,
+                       "environment name " + quoted(name) + " contains a control character", name);
+  }
+  if (name.empty() || name.find('=') != std::string::npos) {
+    return Error::make(Errc::invalid_value,
+                       "environment name " + quoted(name) + " is empty or contains '='", name);
+  }
+  return {};
+}
+
+Result<void> check_options(const SpawnOptions& options) {
+  if (options.argv.empty() || options.argv[0].empty()) {
+    return Error::make(Errc::missing_argument, "no program to run: argv is empty", "");
+  }
+  for (const auto& arg : options.argv) {
+    if (arg.find('\0') != std::string::npos) {
+      return Error::make(Errc::control_character,
+                         "argument " + quoted(arg) + " contains a NUL byte", arg);
+    }
+  }
+  for (const auto& name : options.env_allowlist) {
+    if (auto ok = check_env_name(name); !ok) return ok;
+  }
+  for (const auto& [name, value] : options.env_extra) {
+    if (auto ok = check_env_name(name); !ok) return ok;
+    if (value.find('\0') != std::string::npos) {
+      return Error::make(Errc::control_character,
+                         "environment value " + quoted(value) + " of " + quoted(name) +
+                             " contains a NUL byte",
+                         value);
+    }
+  }
+  if (options.timeout.count() <= 0) {
+    const std::string ms = std::to_string(options.timeout.count()) + "ms";
+    return Error::make(Errc::invalid_value, "timeout " + quoted(ms) + " must be positive", ms);
+  }
+  return {};
+}
+
+// argv[0] as execve needs it: unchanged when it has a '/', else the first executable match in
+// the child's PATH. Empty and relative PATH entries are skipped: they would resolve against
+// the parent's directory, which is not where the child runs.
+Result<std::string> resolve_program(const std::string& name, const std::vector<std::string>& env) {
+  if (name.find('/') != std::string::npos) return name;
+  std::string path = "/usr/bin:/bin";
+  for (const auto& entry : env) {
+    if (entry.rfind("PATH=", 0) == 0) path = entry.substr(5);
+  }
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    const std::size_t colon = std::min(path.find(':', start), path.size());
+    const std::string dir = path.substr(start, colon - start);
+    start = colon + 1;
+    if (dir.empty() || dir[0] != '/') continue;
+    const std::string candidate = dir + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        ::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return Error::make(Errc::not_found, "program " + quoted(name) + " is not in the child's PATH",
+                     name);
+}
+
+Result<int> open_output(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    const int err = errno;
+    return Error::make(Errc::io_error,
+                       "cannot open output file " + quoted(path) + ": " + errno_text(err), path);
+  }
+  return fd;
+}
+
+// Everything the child touches, prepared by the parent: after fork the child only makes
+// async-signal-safe system calls and allocates nothing.
+struct ChildPlan {
+  const char* program;
+  char* const* argv;
+  char* const* envp;
+  int root_fd;
+  int stdout_fd;  // -1: inherit
+  int stderr_fd;  // -1: inherit
+  int report_fd;  // write end of the CLOEXEC report pipe
+};
+
+[[noreturn]] void child_fail(const ChildPlan& plan, Stage stage) noexcept {
+  const ChildReport report{stage, errno};
+  // Nothing useful is left to do if the report cannot be written; the parent then sees 127.
+  [[maybe_unused]] const ssize_t written = ::write(plan.report_fd, &report, sizeof report);
+  ::_exit(127);
+}
+
+// Descriptors the parent opened without O_CLOEXEC (a database, a socket) must not reach a
+// build; marking them close-on-exec keeps the report pipe usable until execve.
+void close_inherited_fds() noexcept {
+  constexpr unsigned kCloseRangeCloexec = 1U << 2;  // CLOSE_RANGE_CLOEXEC, Linux 5.11
+  if (::syscall(SYS_close_range, 3U, ~0U, kCloseRangeCloexec) == 0) return;
+  const long max_fd = ::sysconf(_SC_OPEN_MAX);
+  for (int fd = 3; fd < (max_fd > 0 ? max_fd : 1024); ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
+[[noreturn]] void run_child(const ChildPlan& plan) noexcept {
+  ::setpgid(0, 0);
+  // The parent may ignore signals (SIGPIPE often) and blocked them all around fork; a build
+  // must start with default dispositions and an empty mask. sigaction() fails harmlessly for
+  // SIGKILL, SIGSTOP and the signals libc reserves.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  ::sigemptyset(&dfl.sa_mask);
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  ::sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  if (::fchdir(plan.root_fd) != 0) child_fail(plan, Stage::enter_root);
+  if (plan.stdout_fd >= 0 && ::dup2(plan.stdout_fd, STDOUT_FILENO) < 0) {
+    child_fail(plan, Stage::redirect);
+  }
+  if (plan.stderr_fd >= 0 && ::dup2(plan.stderr_fd, STDERR_FILENO) < 0) {
+    child_fail(plan, Stage::redirect);
+  }
+  close_inherited_fds();
+  ::execve(plan.program, plan.argv, plan.envp);
+  child_fail(plan, Stage::exec);
+}
+
+// Waits until `pid` has exited or `deadline` passes, leaving it unreaped either way so its
+// pid, and so its process group id, cannot be reused before the group is killed.
+bool wait_for_exit(pid_t pid, Clock::time_point deadline) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    bool exited = false;
+    while (!exited) {
+      // Rounded up: a poll that wakes a fraction early must not end the wait early.
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) break;
+      pollfd pfd{pidfd, POLLIN, 0};
+      const int n = ::poll(&pfd, 1, static_cast<int>(std::min<long long>(left, 1000)));
+      exited = n > 0;
+    }
+    ::close(pidfd);
+    return exited;
+  }
+  // Kernels before 5.3: poll with WNOWAIT, which also leaves the child unreaped.
+  auto pause = std::chrono::milliseconds(1);
+  while (Clock::now() < deadline) {
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        info.si_pid == pid) {
+      return true;
+    }
+    const timespec ts{0, static_cast<long>(std::chrono::nanoseconds(pause).count())};
+    ::nanosleep(&ts, nullptr);
+    pause = std::min(pause * 2, std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// Owns the parent's descriptors for one spawn, so every early return closes them.
+struct Fds {
+  int out = -1, err = -1, report_read = -1, report_write = -1;
+  ~Fds() {
+    for (const int fd : {out, err == out ? -1 : err, report_read, report_write}) {
+      if (fd >= 0) ::close(fd);
+    }
+  }
+};
+
+Error exec_error(const ChildReport& report, const std::string& name) {
+  switch (report.stage) {
+    case Stage::enter_root:
+      return Error::make(Errc::child_failed,
+                         "cannot run " + quoted(name) + ": entering the build root failed: " +
+                             errno_text(report.err),
+                         name);
+    case Stage::redirect:
+      return Error::make(Errc::child_failed,
+                         "cannot run " + quoted(name) + ": redirecting output failed: " +
+                             errno_text(report.err),
+                         name);
+    case Stage::exec:
+      break;
+  }
+  return Error::make(report.err == ENOENT ? Errc::not_found : Errc::child_failed,
+                     "cannot run " + quoted(name) + ": " + errno_text(report.err), name);
+}
+
+}  // namespace
+
+std::vector<std::string> build_child_env(const SpawnOptions& options) {
+  std::map<std::string, std::string> env;
+  for (const auto& name : options.env_allowlist) {
+    if (auto value = parent_env(name)) env[name] = *value;
+  }
+  for (const auto& [name, value] : options.env_extra) env[name] = value;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [name, value] : env) out.push_back(name + "=" + value);
+  return out;  // std::map iteration is already sorted by name
+}
+
+Result<SpawnResult> spawn_in_root(const OpenedRoot& root, const SpawnOptions& options) {
+  if (root.dir.get() < 0) {
+    return Error::make(Errc::invalid_value,
+                       "build root " + quoted(root.checked.canonical_root) + " is not open",
+                       root.checked.canonical_root);
+  }
+  if (auto ok = check_options(options); !ok) return ok.error();
+  const std::string& name = options.argv[0];
+  const std::vector<std::string> env = build_child_env(options);
+  auto program = resolve_program(name, env);
+  if (!program) return std::move(program).error();
+
+  std::vector<char*> argv, envp;
+  for (const auto& arg : options.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  for (const auto& entry : env) envp.push_back(const_cast<char*>(entry.c_str()));
+  envp.push_back(nullptr);
+
+  Fds fds;
+  if (!options.stdout_path.empty()) {
+    auto fd = open_output(options.stdout_path);
+    if (!fd) return std::move(fd).error();
+    fds.out = *fd;
+  }
+  if (!options.stderr_path.empty()) {
+    if (options.stderr_path == options.stdout_path) {
+      fds.err = fds.out;  // one description, one offset: the streams interleave, not overwrite
+    } else {
+      auto fd = open_output(options.stderr_path);
+      if (!fd) return std::move(fd).error();
+      fds.err = *fd;
+    }
+  }
+  int report_pipe[2];
+  if (::pipe2(report_pipe, O_CLOEXEC) != 0) {
+    const int err = errno;
+    return Error::make(Errc::io_error, "cannot run " + quoted(name) + ": pipe: " + errno_text(err),
+                       name);
+  }
+  fds.report_read = report_pipe[0];
+  fds.report_write = report_pipe[1];
+  const ChildPlan plan{program->c_str(), argv.data(), envp.data(), root.dir.get(),
+                       fds.out,          fds.err,     fds.report_write};
+
+  const auto start = Clock::now();
+  // Signals stay blocked across fork so no handler of the parent runs in the child before
+  // it has reset them.
+  sigset_t all, saved;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &saved);
+  const pid_t pid = ::fork();
+  if (pid == 0) run_child(plan);
+  const int fork_err = errno;
+  ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  if (pid < 0) {
+    return Error::make(Errc::child_failed,
+                       "cannot run " + quoted(name) + ": fork: " + errno_text(fork_err), name);
+  }
+  ::setpgid(pid, pid);  // also done in the child; whichever runs first wins the race
+  ::close(fds.report_write);
+  fds.report_write = -1;
+
+  SpawnResult result;
+  result.timed_out = !wait_for_exit(pid, start + options.timeout);
+  // The leader is still unreaped here, so -pid names its group and no one else's.
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  pid_t waited;
+  do {
+    waited = ::waitpid(pid, &status, 0);
+  } while (waited < 0 && errno == EINTR);
+  result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  if (waited < 0) {
+    const int err = errno;
+    return Error::make(Errc::io_error,
+                       "cannot collect the exit status of " + quoted(name) + ": " + errno_text(err),
+                       name);
+  }
+
+  ChildReport report{};
+  ssize_t got;
+  do {
+    got = ::read(fds.report_read, &report, sizeof report);
+  } while (got < 0 && errno == EINTR);
+  if (got == static_cast<ssize_t>(sizeof report)) return exec_error(report, name);
+
+  if (WIFSIGNALED(status)) {
+    result.signaled = true;
+    result.term_signal = WTERMSIG(status);
+  } else if (WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  return result;
+}
+
+}  // namespace sqlink
