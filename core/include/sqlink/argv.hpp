@@ -1,5 +1,5 @@
 // The host command line: sqlink [--db PATH] [--cache-dir PATH]
-//   [--bundle|--bundle-baked|--bundle-load REF] [--grant CAP[,CAP...]] [--json] [--] [DOTCMD ARGS...]
+//   [--bundle|--bundle-baked|--bundle-load REF] [--grant CAP[,CAP...]] [--check] [--json] [--] [DOTCMD ARGS...]
 // Flags are declared once in a table; parsing and --help both come from it.
 #pragma once
 
@@ -34,6 +34,7 @@ struct HostArgs {
   std::optional<BundleRef> bundle;  // the last of the three bundle flags wins
   CapabilitySet grants;             // union of every --grant
   bool json = false;
+  bool check = false;  // parse and print the canonical form only
   bool help = false;
   bool version = false;
   std::vector<std::string> command;  // DOTCMD ARGS..., untouched
