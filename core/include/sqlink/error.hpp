@@ -37,6 +37,13 @@ namespace sqlink {
   X(timeout, 1, "timed out")                                                   \
   X(child_failed, 1, "a child process failed")                                 \
   X(unsupported, 1, "not supported")                                           \
+  X(ambiguous, 1, "a reference matches more than one thing")                   \
+  X(conflict, 1, "the change conflicts with what is stored")                   \
+  X(corrupt, 1, "stored data does not match its hash or schema")               \
+  X(schema_too_new, 1, "the database was written by a newer version")          \
+  X(database_error, 1, "the database reported an error")                       \
+  X(network_error, 1, "a transfer failed")                                     \
+  X(too_large, 1, "data exceeds its size cap")                                 \
   X(internal, 1, "internal error")
 
 enum class Errc : int {

@@ -5,6 +5,7 @@
 #include "sqlink/capability.hpp"
 #include "sqlink/dotcmd.hpp"
 #include "sqlink/error.hpp"
+#include "sqlink/hash.hpp"
 #include "sqlink/limits.hpp"
 #include "sqlink/path_guard.hpp"
 #include "sqlink/spawn.hpp"

@@ -1,0 +1,42 @@
+// SHA-256 and hex: known vectors, incremental equals one-shot, strict hex parsing.
+#include <gtest/gtest.h>
+
+#include "sqlink/hash.hpp"
+
+namespace sqlink {
+namespace {
+
+TEST(Sha256, MatchesKnownVectors) {
+  EXPECT_EQ(sha256("").hex(), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256("abc").hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Sha256, IncrementalEqualsOneShot) {
+  const std::string data(100000, 'x');
+  Sha256 s;
+  for (std::size_t i = 0; i < data.size(); i += 777) s.update(std::string_view(data).substr(i, 777));
+  EXPECT_EQ(s.finish(), sha256(data));
+}
+
+TEST(HashHex, RoundTripsAndAcceptsUpperCase) {
+  const Hash h = sha256("abc");
+  EXPECT_EQ(*Hash::from_hex(h.hex()), h);
+  std::string upper = h.hex();
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(*Hash::from_hex(upper), h);
+  EXPECT_EQ(*Hash::from_bytes(h.view()), h);
+}
+
+TEST(HashHex, RejectsWrongLengthAndNonHex) {
+  const std::string good = sha256("abc").hex();
+  for (const std::string& bad : {good.substr(0, 63), good + "0", "g" + good.substr(1), std::string()}) {
+    auto r = Hash::from_hex(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, Errc::invalid_value);
+    EXPECT_NE(r.error().message.find(quoted(bad)), std::string::npos);
+  }
+  EXPECT_FALSE(Hash::from_bytes("short").ok());
+}
+
+}  // namespace
+}  // namespace sqlink
