@@ -405,7 +405,7 @@ constexpr CommandSpec kCommands[] = {
     command<CacheList>(".cache list", "list cached artifacts"),
     command<CacheStats>(".cache stats", "print cache statistics"),
     command<CacheGc>(".cache gc", "remove artifacts no bundle references"),
-    command<CacheEvict>(".cache evict", "evict least recently used artifacts until SIZE is freed",
+    command<CacheEvict>(".cache evict", "evict least recently used artifacts until the cache holds at most SIZE",
                         kCacheEvictArgs),
     command<CacheExport>(".cache export", "export the cache with its bundles and aliases", kCacheExportArgs),
     command<CacheImport>(".cache import", "merge an exported cache into this one", kCacheImportArgs),
