@@ -91,6 +91,17 @@ TEST(DotTokenize, ControlBytesAreRejectedEvenQuoted) {
   EXPECT_EQ(split("caf\xc3\xa9 \xc2\xa0"), (Words{"caf\xc3\xa9", "\xc2\xa0"}));
 }
 
+// Found by fuzz_dot_line: an escape or a quote between the two bytes of a UTF-8 C1 control
+// hid it from the byte-by-byte check, and the word came out holding U+0091.
+TEST(DotTokenize, ControlsAssembledByEscapesOrQuotesAreRejected) {
+  for (const std::string line : {"x\xc2\\\x91y", "x\xc2'\x91'", "\"\xc2\"\x91"}) {
+    auto r = tokenize_line(line);
+    ASSERT_FALSE(r.ok()) << sanitize(line);
+    EXPECT_EQ(r.error().code, Errc::control_character);
+    EXPECT_NE(r.error().message.find("\\xc2\\x91"), std::string::npos) << r.error().message;
+  }
+}
+
 TEST(DotTokenize, ControlBytesAreEscapedInTheMessage) {
   auto r = tokenize_line("ok \x1b]0;pwned\x07");
   ASSERT_FALSE(r.ok());

@@ -72,6 +72,11 @@ Result<std::vector<std::string>> tokenize_line(std::string_view line) {
                          "more than " + std::to_string(limits::kMaxTokens) + " words in " + quoted(line),
                          line);
     }
+    // Quotes and escapes can join bytes that were harmless apart into a C1 control
+    // ("\xc2\\\x91"), so the finished word is checked again.
+    if (const std::size_t pos = dotcmd::find_control(word); pos != std::string::npos) {
+      return dotcmd::control_error(word, pos);
+    }
     words.push_back(std::move(word));
     word.clear();
     in_word = false;
