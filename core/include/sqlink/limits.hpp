@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 namespace sqlink::limits {
 
@@ -15,5 +16,8 @@ inline constexpr std::size_t kMaxTokens = 256;         // tokens in one dot-comm
 inline constexpr std::size_t kMaxArgs = 1024;          // host argv entries
 inline constexpr std::size_t kMaxEchoBytes = 256;      // raw bytes echoed back in an error
 inline constexpr std::size_t kMaxTripleBytes = 128;    // target triples
+inline constexpr std::size_t kMaxUrlBytes = 8192;      // one URL, redirect targets included
+inline constexpr std::size_t kMaxHttpHeaderBytes = 65536;          // status line + headers
+inline constexpr std::uint64_t kDefaultFetchBytes = 64ull << 20;   // default download cap
 
 }  // namespace sqlink::limits

@@ -8,6 +8,8 @@
 #include "sqlink/hash.hpp"
 #include "sqlink/limits.hpp"
 #include "sqlink/path_guard.hpp"
+#include "sqlink/resolver.hpp"
 #include "sqlink/spawn.hpp"
+#include "sqlink/transport.hpp"
 #include "sqlink/units.hpp"
 #include "sqlink/version.hpp"

@@ -1,0 +1,134 @@
+// What kind of reference a resolver URI is (path, file:, hash, URL), and the file source's
+// capped reader on a real temporary directory: sizes, non-regular files, missing files.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "resolver/internal.hpp"
+
+namespace sqlink {
+namespace {
+
+using resolver_detail::ArtifactUri;
+using resolver_detail::classify_artifact_uri;
+using resolver_detail::read_file_capped;
+using Kind = ArtifactUri::Kind;
+
+namespace fs = std::filesystem;
+
+const std::string kHex = std::string(32, 'a') + std::string(32, 'B');
+
+TEST(ResolverUri, PathsIncludingWindowsDriveLetters) {
+  for (std::string_view path : {"/usr/lib/x.so", "relative/x.so", "C:\\ext\\x.dll", "./odd:name.so"}) {
+    auto uri = classify_artifact_uri(path);
+    ASSERT_TRUE(uri.ok()) << path;
+    EXPECT_EQ(uri->kind, Kind::path) << path;
+    EXPECT_EQ(uri->path, path);
+  }
+}
+
+TEST(ResolverUri, FileUris) {
+  struct Case {
+    std::string_view uri, path;
+  };
+  for (const Case& c : {Case{"file:///usr/lib/x.so", "/usr/lib/x.so"}, Case{"file:/usr/lib/x.so", "/usr/lib/x.so"},
+                        Case{"FILE://LocalHost/tmp/a%20b.so", "/tmp/a b.so"}, Case{"file:rel/x.so", "rel/x.so"}}) {
+    auto uri = classify_artifact_uri(c.uri);
+    ASSERT_TRUE(uri.ok()) << c.uri << ": " << uri.error().message;
+    EXPECT_EQ(uri->kind, Kind::file_uri) << c.uri;
+    EXPECT_EQ(uri->path, c.path) << c.uri;
+  }
+  EXPECT_EQ(classify_artifact_uri("file://server/share/x.so").error().code, Errc::unsupported);
+  EXPECT_EQ(classify_artifact_uri("file://").error().code, Errc::invalid_value);
+  EXPECT_EQ(classify_artifact_uri("file:/x%2").error().code, Errc::invalid_value);
+  EXPECT_EQ(classify_artifact_uri("file:/x%zz").error().code, Errc::invalid_value);
+  auto nul = classify_artifact_uri("file:/x%00.so");
+  ASSERT_FALSE(nul.ok());
+  EXPECT_EQ(nul.error().code, Errc::control_character);
+  EXPECT_NE(nul.error().message.find(quoted("file:/x%00.so")), std::string::npos);
+}
+
+TEST(ResolverUri, HashUris) {
+  for (std::string_view scheme : {"sha256:", "digest:", "SHA256:"}) {
+    const std::string text = std::string(scheme) + kHex;
+    auto uri = classify_artifact_uri(text);
+    ASSERT_TRUE(uri.ok()) << text;
+    EXPECT_EQ(uri->kind, Kind::hash);
+    ASSERT_TRUE(uri->hash.has_value());
+    EXPECT_EQ(uri->hash->hex(), std::string(32, 'a') + std::string(32, 'b'));
+  }
+  const std::string short_hash = "sha256:abc";
+  auto bad = classify_artifact_uri(short_hash);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::invalid_value);
+  EXPECT_NE(bad.error().message.find(quoted(short_hash)), std::string::npos);
+}
+
+TEST(ResolverUri, UrlsAndOtherSchemes) {
+  EXPECT_EQ(classify_artifact_uri("https://example.com/x.so")->kind, Kind::url);
+  EXPECT_EQ(classify_artifact_uri("http://127.0.0.1/x.so")->kind, Kind::url);
+  EXPECT_EQ(classify_artifact_uri("ftp://example.com/x.so")->kind, Kind::other);
+}
+
+TEST(ResolverUri, RefusesEmptyControlAndOverlongInput) {
+  EXPECT_EQ(classify_artifact_uri("").error().code, Errc::missing_argument);
+  EXPECT_EQ(classify_artifact_uri(std::string_view("/x\0y", 4)).error().code, Errc::control_character);
+  EXPECT_EQ(classify_artifact_uri("/x\ny").error().code, Errc::control_character);
+  EXPECT_EQ(classify_artifact_uri("/" + std::string(limits::kMaxPathBytes, 'p')).error().code, Errc::too_long);
+}
+
+class ResolverFileRead : public ::testing::Test {
+ protected:
+  ResolverFileRead() {
+    std::string tmpl = (fs::temp_directory_path() / "sqlink-resolver-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    dir_ = tmpl;
+  }
+  ~ResolverFileRead() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  std::string write(const std::string& name, const std::string& bytes) {
+    const std::string path = dir_ + "/" + name;
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+  std::string dir_;
+};
+
+TEST_F(ResolverFileRead, ReadsUpToTheCapInclusive) {
+  const std::string path = write("x.so", std::string(100, 'x'));
+  auto exact = read_file_capped(path, 100);
+  ASSERT_TRUE(exact.ok()) << exact.error().message;
+  EXPECT_EQ(*exact, std::string(100, 'x'));
+  auto over = read_file_capped(path, 99);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, Errc::too_large);
+  EXPECT_NE(over.error().message.find(quoted(path)), std::string::npos);
+}
+
+TEST_F(ResolverFileRead, MissingFileIsNotFound) {
+  const std::string path = dir_ + "/absent.so";
+  auto got = read_file_capped(path, 100);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::not_found);
+  EXPECT_NE(got.error().message.find(quoted(path)), std::string::npos);
+}
+
+TEST_F(ResolverFileRead, DirectoriesAndFifosAreRefusedWithoutBlocking) {
+  EXPECT_EQ(read_file_capped(dir_, 100).error().code, Errc::invalid_value);
+  const std::string fifo = dir_ + "/fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto got = read_file_capped(fifo, 100);  // would block forever without O_NONBLOCK
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::invalid_value);
+}
+
+}  // namespace
+}  // namespace sqlink

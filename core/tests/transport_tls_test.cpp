@@ -1,0 +1,183 @@
+// HttpTransport over TLS against an in-process https server on 127.0.0.1 with a certificate made
+// by the test: trust through extra_ca_file, name and IP verification, and no https -> http.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "sqlink/transport.hpp"
+#include "support/http_server.hpp"
+
+namespace sqlink {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HttpReply;
+using testing::HttpServer;
+using testing::TlsIdentity;
+
+namespace fs = std::filesystem;
+
+// A PEM file in a fresh temporary directory, removed afterwards.
+class PemFile {
+ public:
+  explicit PemFile(const std::string& pem) {
+    std::string tmpl = (fs::temp_directory_path() / "sqlink-tls-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    dir_ = tmpl;
+    path_ = dir_ + "/ca.pem";
+    std::ofstream(path_) << pem;
+  }
+  ~PemFile() {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+  PemFile(const PemFile&) = delete;
+  PemFile& operator=(const PemFile&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string dir_, path_;
+};
+
+::testing::AssertionResult FailsWith(const Result<FetchResult>& result, Errc code, std::string_view raw) {
+  if (result.ok()) return ::testing::AssertionFailure() << "succeeded";
+  const Error& error = result.error();
+  if (error.code != code) {
+    return ::testing::AssertionFailure() << "code " << errc_name(error.code) << " instead of "
+                                         << errc_name(code) << ": " << error.message;
+  }
+  if (error.message.find(quoted(raw)) == std::string::npos) {
+    return ::testing::AssertionFailure() << "message does not name " << quoted(raw) << ": " << error.message;
+  }
+  return ::testing::AssertionSuccess();
+}
+
+HttpTransportOptions trusting(const PemFile& ca) {
+  HttpTransportOptions options;
+  options.extra_ca_file = ca.path();
+  options.use_default_ca_paths = false;
+  return options;
+}
+
+class HttpsTransportTest : public ::testing::Test {
+ protected:
+  HttpsTransportTest()
+      : identity_(TlsIdentity::self_signed({"localhost"}, {"127.0.0.1"})),
+        ca_(identity_.cert_pem),
+        server_(identity_) {
+    limits_.timeout = 3s;
+    limits_.max_bytes = 1 << 20;
+  }
+
+  TlsIdentity identity_;
+  PemFile ca_;
+  HttpServer server_;
+  FetchLimits limits_;
+};
+
+TEST_F(HttpsTransportTest, FetchesOverVerifiedTlsByIpAndByName) {
+  server_.route("/ext.so", HttpReply::ok("tls bytes"));
+  HttpTransport transport(trusting(ca_));
+  auto by_ip = transport.fetch(server_.url("/ext.so"), limits_);
+  ASSERT_TRUE(by_ip.ok()) << by_ip.error().message;
+  EXPECT_EQ(by_ip->body, "tls bytes");
+  EXPECT_TRUE(by_ip->final_url.starts_with("https://127.0.0.1:"));
+
+  auto by_name = transport.fetch("https://localhost:" + std::to_string(server_.port()) + "/ext.so", limits_);
+  ASSERT_TRUE(by_name.ok()) << by_name.error().message;
+  EXPECT_EQ(by_name->body, "tls bytes");
+  EXPECT_EQ(server_.hits("/ext.so"), 2u);
+}
+
+TEST_F(HttpsTransportTest, ChunkedAndRedirectOverTls) {
+  HttpReply reply = HttpReply::ok(std::string(5000, 't'));
+  reply.framing = HttpReply::Framing::chunked;
+  reply.repeat = 20;
+  server_.route("/big", reply);
+  server_.route("/old", HttpReply::redirect(301, "/big"));
+  HttpTransport transport(trusting(ca_));
+  auto got = transport.fetch(server_.url("/old"), limits_);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->body.size(), 100000u);
+  EXPECT_EQ(got->redirects, 1);
+}
+
+TEST_F(HttpsTransportTest, UntrustedCertificateIsRefusedBeforeTheRequest) {
+  server_.route("/ext.so", HttpReply::ok("must not arrive"));
+  HttpTransportOptions no_trust;
+  no_trust.use_default_ca_paths = false;  // the system store cannot know our test CA either
+  HttpTransport transport(no_trust);
+  auto got = transport.fetch(server_.url("/ext.so"), limits_);
+  ASSERT_TRUE(FailsWith(got, Errc::network_error, server_.url("/ext.so")));
+  EXPECT_NE(got.error().message.find("certificate"), std::string::npos) << got.error().message;
+  EXPECT_EQ(server_.hits("/ext.so"), 0u);
+}
+
+TEST_F(HttpsTransportTest, CertificateForAnotherNameIsRefused) {
+  const TlsIdentity other = TlsIdentity::self_signed({"other.example"}, {"10.0.0.1"});
+  HttpServer impostor(other);
+  impostor.route("/ext.so", HttpReply::ok("impostor"));
+  PemFile other_ca(other.cert_pem);
+  HttpTransport transport(trusting(other_ca));  // trusted, but not for 127.0.0.1 or localhost
+  for (const std::string& url : {impostor.url("/ext.so"),
+                                 "https://localhost:" + std::to_string(impostor.port()) + "/ext.so"}) {
+    auto got = transport.fetch(url, limits_);
+    ASSERT_TRUE(FailsWith(got, Errc::network_error, url));
+    EXPECT_NE(got.error().message.find("certificate"), std::string::npos) << got.error().message;
+  }
+  EXPECT_EQ(impostor.hits("/ext.so"), 0u);
+}
+
+TEST_F(HttpsTransportTest, RedirectFromHttpsToHttpIsRefused) {
+  HttpServer plain;
+  plain.route("/ext.so", HttpReply::ok("downgraded"));
+  server_.route("/down", HttpReply::redirect(302, plain.url("/ext.so")));
+  HttpTransportOptions options = trusting(ca_);
+  options.allow_insecure_loopback = true;  // http to loopback is allowed, but never after https
+  HttpTransport transport(options);
+  auto got = transport.fetch(server_.url("/down"), limits_);
+  ASSERT_TRUE(FailsWith(got, Errc::permission_denied, plain.url("/ext.so")));
+  EXPECT_NE(got.error().message.find(quoted(server_.url("/down"))), std::string::npos) << got.error().message;
+  EXPECT_EQ(plain.connections(), 0u);
+}
+
+TEST_F(HttpsTransportTest, SlowTlsServerTimesOut) {
+  HttpReply reply = HttpReply::ok("late");
+  reply.delay = 3s;
+  server_.route("/slow", reply);
+  HttpTransport transport(trusting(ca_));
+  limits_.timeout = 300ms;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(FailsWith(transport.fetch(server_.url("/slow"), limits_), Errc::timeout, server_.url("/slow")));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+}
+
+TEST_F(HttpsTransportTest, OversizedTlsBodyIsRefused) {
+  HttpReply reply = HttpReply::ok(std::string(16 * 1024, 'o'));
+  reply.framing = HttpReply::Framing::chunked;
+  reply.repeat = 4096;
+  server_.route("/endless", reply);
+  HttpTransport transport(trusting(ca_));
+  limits_.max_bytes = 64 * 1024;
+  EXPECT_TRUE(FailsWith(transport.fetch(server_.url("/endless"), limits_), Errc::too_large, server_.url("/endless")));
+}
+
+TEST_F(HttpsTransportTest, MissingCaFileIsReported) {
+  HttpTransportOptions options;
+  options.extra_ca_file = "/nonexistent/sqlink-ca.pem";
+  HttpTransport transport(options);
+  auto got = transport.fetch(server_.url("/x"), limits_);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::invalid_value) << got.error().message;
+  EXPECT_NE(got.error().message.find(quoted("/nonexistent/sqlink-ca.pem")), std::string::npos);
+  EXPECT_NE(got.error().message.find(quoted(server_.url("/x"))), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sqlink
