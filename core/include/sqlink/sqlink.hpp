@@ -2,7 +2,9 @@
 #pragma once
 
 #include "sqlink/argv.hpp"
+#include "sqlink/bundle.hpp"
 #include "sqlink/capability.hpp"
+#include "sqlink/cas.hpp"
 #include "sqlink/dotcmd.hpp"
 #include "sqlink/error.hpp"
 #include "sqlink/hash.hpp"

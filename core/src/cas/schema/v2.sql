@@ -1,0 +1,4 @@
+CREATE TABLE __cas_artifact(id INTEGER PRIMARY KEY, bytes BLOB NOT NULL, bytes_len INTEGER NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL, use_count INTEGER NOT NULL DEFAULT 0, sha256 BLOB);
+CREATE TABLE __cas_meta(key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+CREATE TABLE __cas_uri(uri TEXT PRIMARY KEY NOT NULL, artifact_id INTEGER NOT NULL REFERENCES __cas_artifact ON DELETE RESTRICT, fetched_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL);
+CREATE UNIQUE INDEX __cas_artifact_sha256 ON __cas_artifact(sha256);

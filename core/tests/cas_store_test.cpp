@@ -1,0 +1,487 @@
+// The CAS store on a real file: where it lives, opening and refusing files, put/get with
+// verify-on-read, URI bindings, batched use counts, read-only use, statement caching.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+
+#include "cas_support.hpp"
+#include "sqlink/cas.hpp"
+
+namespace sqlink {
+namespace {
+
+using cas_testing::exec_sql;
+using cas_testing::FakeClock;
+using cas_testing::query;
+using cas_testing::read_file;
+using cas_testing::scalar;
+using cas_testing::TempDir;
+
+// Sets or unsets environment variables for one test and restores them afterwards.
+class EnvGuard {
+ public:
+  explicit EnvGuard(std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      const char* v = std::getenv(name);
+      saved_.push_back({name, v != nullptr, v != nullptr ? v : ""});
+      ::unsetenv(name);
+    }
+  }
+  ~EnvGuard() {
+    for (const auto& s : saved_) {
+      if (s.present) {
+        ::setenv(s.name.c_str(), s.value.c_str(), 1);
+      } else {
+        ::unsetenv(s.name.c_str());
+      }
+    }
+  }
+  EnvGuard(const EnvGuard&) = delete;
+  EnvGuard& operator=(const EnvGuard&) = delete;
+
+ private:
+  struct Saved {
+    std::string name;
+    bool present;
+    std::string value;
+  };
+  std::vector<Saved> saved_;
+};
+
+const std::initializer_list<const char*> kCacheEnv = {"SQLINK_CACHE_DIR", "XDG_CACHE_HOME", "HOME"};
+
+TEST(CasLocation, FlagBeatsEveryEnvironmentVariable) {
+  EnvGuard env(kCacheEnv);
+  ::setenv("SQLINK_CACHE_DIR", "/env/dir", 1);
+  ::setenv("XDG_CACHE_HOME", "/xdg", 1);
+  ::setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(*cache_file_path(std::string("/flag/dir")), "/flag/dir/cas.sqlite");
+  EXPECT_EQ(*cache_file_path(std::string("/flag/dir/")), "/flag/dir/cas.sqlite");
+}
+
+TEST(CasLocation, EnvironmentLadderInOrder) {
+  EnvGuard env(kCacheEnv);
+  ::setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(*cache_file_path(std::nullopt), "/home/u/.cache/sqlink/cas.sqlite");
+  ::setenv("XDG_CACHE_HOME", "/xdg", 1);
+  EXPECT_EQ(*cache_file_path(std::nullopt), "/xdg/sqlink/cas.sqlite");
+  ::setenv("SQLINK_CACHE_DIR", "/env/dir", 1);
+  EXPECT_EQ(*cache_file_path(std::nullopt), "/env/dir/cas.sqlite");
+}
+
+TEST(CasLocation, EmptyAndRelativeXdgAreIgnored) {
+  EnvGuard env(kCacheEnv);
+  ::setenv("HOME", "/home/u", 1);
+  ::setenv("SQLINK_CACHE_DIR", "", 1);
+  ::setenv("XDG_CACHE_HOME", "relative/cache", 1);
+  EXPECT_EQ(*cache_file_path(std::nullopt), "/home/u/.cache/sqlink/cas.sqlite");
+}
+
+TEST(CasLocation, NothingSetIsNotFound) {
+  EnvGuard env(kCacheEnv);
+  auto r = cache_file_path(std::nullopt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found);
+  EXPECT_NE(r.error().message.find("HOME"), std::string::npos);
+}
+
+TEST(CasLocation, ControlByteInDirectoryIsRefusedAndEscaped) {
+  EnvGuard env(kCacheEnv);
+  auto r = cache_file_path(std::string("/tmp/a\x1b[31m"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::control_character);
+  EXPECT_EQ(r.error().message.find('\x1b'), std::string::npos);
+  EXPECT_NE(r.error().message.find("\\x1b"), std::string::npos);
+}
+
+class CasStoreTest : public ::testing::Test {
+ protected:
+  CasStore open(CasOptions options = {}) {
+    if (!options.clock) options.clock = clock.fn();
+    auto store = CasStore::open(path, std::move(options));
+    if (!store.ok()) {
+      ADD_FAILURE() << store.error().message;
+      std::abort();
+    }
+    return std::move(store).value();
+  }
+  TempDir dir;
+  std::string path = dir.file("cache/cas.sqlite");
+  FakeClock clock;
+};
+
+TEST_F(CasStoreTest, OpenCreatesMissingDirectoriesPrivately) {
+  const std::string deep = dir.file("a/b/c/cas.sqlite");
+  ASSERT_TRUE(CasStore::open(deep).ok());
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("a/b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  EXPECT_TRUE(cas_testing::file_exists(deep));
+  EXPECT_EQ(scalar(deep, "PRAGMA journal_mode"), "wal");
+  EXPECT_EQ(scalar(deep, "SELECT value FROM __cas_meta WHERE key = 'schema_version'"), "4");
+}
+
+TEST_F(CasStoreTest, PutThenGetReturnsTheSameBytes) {
+  auto store = open();
+  const std::string bytes("\x00\x01binary\xff payload", 17);
+  auto hash = store.put(bytes);
+  ASSERT_TRUE(hash.ok()) << hash.error().message;
+  EXPECT_EQ(*hash, sha256(bytes));
+  auto back = store.get(*hash);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, bytes);
+}
+
+TEST_F(CasStoreTest, EmptyAndLargeArtifactsRoundTrip) {
+  auto store = open();
+  const std::string big(3 << 20, 'z');
+  for (const std::string& bytes : {std::string(), big}) {
+    auto hash = store.put(bytes);
+    ASSERT_TRUE(hash.ok()) << hash.error().message;
+    auto back = store.get(*hash);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(back->size(), bytes.size());
+    EXPECT_EQ(*back, bytes);
+  }
+}
+
+TEST_F(CasStoreTest, PutIsIdempotentAndKeepsCreationTime) {
+  auto store = open();
+  const Hash h = *store.put("same");
+  clock.advance(100);
+  ASSERT_EQ(*store.put("same"), h);
+  auto list = store.list();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().created_at, *clock.now - 100);
+  EXPECT_EQ(list->front().last_used_at, *clock.now);
+  EXPECT_EQ(list->front().size, 4u);
+}
+
+TEST_F(CasStoreTest, GetOfUnknownHashIsNotFound) {
+  auto store = open();
+  auto r = store.get(sha256("never stored"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found);
+  EXPECT_NE(r.error().message.find(sha256("never stored").hex()), std::string::npos);
+}
+
+TEST_F(CasStoreTest, GetRefusesARowWhoseBytesNoLongerMatchTheHash) {
+  const Hash h = [&] {
+    auto store = open();
+    return *store.put("the real bytes");
+  }();
+  ASSERT_EQ(exec_sql(path, "UPDATE __cas_artifact SET bytes = CAST('evil bytes!!!!' AS BLOB)"), "");
+  auto store = open();
+  auto r = store.get(h);
+  ASSERT_FALSE(r.ok()) << "returned " << *r;
+  EXPECT_EQ(r.error().code, Errc::corrupt);
+  EXPECT_NE(r.error().message.find(h.hex()), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("evil"), std::string::npos);
+}
+
+TEST_F(CasStoreTest, GetRefusesATruncatedBlobEvenWithMatchingLength) {
+  const Hash h = [&] {
+    auto store = open();
+    return *store.put(std::string(5000, 'a'));
+  }();
+  // Half-written: same length, second half zeroed.
+  ASSERT_EQ(
+      exec_sql(path, "UPDATE __cas_artifact SET bytes = substr(bytes, 1, 2500) || zeroblob(2500)"),
+      "");
+  auto store = open();
+  auto r = store.get(h);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::corrupt);
+}
+
+TEST_F(CasStoreTest, PutOfGoodBytesRepairsACorruptRow) {
+  auto store = open();
+  const Hash h = *store.put("repair me");
+  ASSERT_EQ(exec_sql(path, "UPDATE __cas_artifact SET bytes = x'00'"), "");
+  ASSERT_FALSE(store.get(h).ok());
+  ASSERT_TRUE(store.put("repair me").ok());
+  auto back = store.get(h);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, "repair me");
+}
+
+TEST_F(CasStoreTest, ContainsTellsStoredFromUnknown) {
+  auto store = open();
+  const Hash h = *store.put("x");
+  EXPECT_TRUE(*store.contains(h));
+  EXPECT_FALSE(*store.contains(sha256("y")));
+}
+
+TEST_F(CasStoreTest, HashUrisNameArtifactsInEitherCase) {
+  auto store = open();
+  const Hash h = *store.put("by hash");
+  std::string upper = h.hex();
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const std::string& uri :
+       {"sha256:" + h.hex(), "digest:" + h.hex(), "SHA256:" + upper, "Digest:" + upper}) {
+    auto found = store.lookup(uri);
+    ASSERT_TRUE(found.ok()) << uri << ": " << found.error().message;
+    EXPECT_EQ(*found, h);
+  }
+  auto missing = store.lookup("sha256:" + sha256("absent").hex());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, Errc::not_found);
+}
+
+TEST(CasHashUri, MalformedHashUrisAreInvalid) {
+  const std::string hex = sha256("a").hex();
+  for (const std::string& bad :
+       {"sha256:" + hex.substr(1), "sha256:" + hex + "0", "md5:" + hex, "sha256" + hex,
+        "sha256:g" + hex.substr(1), std::string("sha256:")}) {
+    auto r = parse_hash_uri(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, Errc::invalid_value);
+    EXPECT_NE(r.error().message.find(quoted(bad)), std::string::npos);
+  }
+}
+
+TEST_F(CasStoreTest, BoundUriLeadsToItsArtifactAndRebindingReplaces) {
+  auto store = open();
+  const Hash a = *store.put("version 1"), b = *store.put("version 2");
+  const std::string uri = "https://example.org/ext.so";
+  ASSERT_TRUE(store.bind_uri(uri, a).ok());
+  EXPECT_EQ(*store.lookup_uri(uri), a);
+  EXPECT_EQ(*store.lookup(uri), a);
+  ASSERT_TRUE(store.bind_uri(uri, b).ok());
+  EXPECT_EQ(*store.lookup_uri(uri), b);
+  EXPECT_EQ(scalar(path, "SELECT count(*) FROM __cas_uri"), "1");
+}
+
+TEST_F(CasStoreTest, UnboundUriIsNotFound) {
+  auto store = open();
+  auto r = store.lookup_uri("https://example.org/none.so");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found);
+}
+
+TEST_F(CasStoreTest, BindingToAnUnstoredArtifactIsNotFound) {
+  auto store = open();
+  auto r = store.bind_uri("https://example.org/x.so", sha256("not stored"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found);
+  EXPECT_EQ(scalar(path, "SELECT count(*) FROM __cas_uri"), "0");
+}
+
+TEST_F(CasStoreTest, HashUrisAndControlBytesCannotBeBound) {
+  auto store = open();
+  const Hash h = *store.put("x");
+  auto hash_uri = store.bind_uri("sha256:" + h.hex(), h);
+  ASSERT_FALSE(hash_uri.ok());
+  EXPECT_EQ(hash_uri.error().code, Errc::invalid_value);
+  auto control = store.bind_uri(std::string("https://e.org/\nx"), h);
+  ASSERT_FALSE(control.ok());
+  EXPECT_EQ(control.error().code, Errc::control_character);
+}
+
+TEST_F(CasStoreTest, HitsAreCountedInMemoryAndWrittenOnClose) {
+  Hash h;
+  {
+    CasOptions options;
+    options.flush_every_hits = 1000;
+    auto store = open(options);
+    h = *store.put("counted");
+    clock.advance(50);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(store.get(h).ok());
+    // Nothing written yet: the hits wait in memory...
+    EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "0");
+    // ...but the store's own view already includes them.
+    EXPECT_EQ(store.list()->front().use_count, 5u);
+  }
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "5");
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_artifact"), std::to_string(*clock.now));
+}
+
+TEST_F(CasStoreTest, HitsAreWrittenEveryNHits) {
+  CasOptions options;
+  options.flush_every_hits = 4;
+  auto store = open(options);
+  const Hash h = *store.put("counted");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store.get(h).ok());
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "0");
+  ASSERT_TRUE(store.get(h).ok());
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "4");
+  ASSERT_TRUE(store.get(h).ok());
+  ASSERT_TRUE(store.flush().ok());
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "5");
+}
+
+TEST_F(CasStoreTest, ReadOnlyStoreServesHitsWithoutWriting) {
+  Hash h;
+  {
+    auto store = open();
+    h = *store.put("read me");
+  }
+  ASSERT_EQ(::chmod(path.c_str(), 0444), 0);
+  const std::string before = read_file(path);
+  struct stat st_before {};
+  ::stat(path.c_str(), &st_before);
+  {
+    CasOptions options;
+    options.read_only = true;
+    options.flush_every_hits = 1;
+    auto store = open(options);
+    for (int i = 0; i < 3; ++i) {
+      auto back = store.get(h);
+      ASSERT_TRUE(back.ok()) << back.error().message;
+      EXPECT_EQ(*back, "read me");
+    }
+    EXPECT_TRUE(store.flush().ok());
+    auto put = store.put("nope");
+    ASSERT_FALSE(put.ok());
+    EXPECT_EQ(put.error().code, Errc::permission_denied);
+    EXPECT_FALSE(store.gc().ok());
+  }
+  struct stat st_after {};
+  ::stat(path.c_str(), &st_after);
+  EXPECT_EQ(read_file(path), before);
+  EXPECT_EQ(st_after.st_mtim.tv_sec, st_before.st_mtim.tv_sec);
+  EXPECT_EQ(st_after.st_mtim.tv_nsec, st_before.st_mtim.tv_nsec);
+}
+
+TEST_F(CasStoreTest, ReadOnlyOpenOfAMissingFileCreatesNothing) {
+  CasOptions options;
+  options.read_only = true;
+  auto r = CasStore::open(path, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found);
+  EXPECT_FALSE(cas_testing::file_exists(dir.file("cache")));
+}
+
+TEST_F(CasStoreTest, NewerSchemaIsRefusedAndTheFileLeftByteForByte) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store.put("x").ok());
+  }
+  ASSERT_EQ(exec_sql(path,
+                     "UPDATE __cas_meta SET value = '5' WHERE key = 'schema_version';"
+                     "PRAGMA wal_checkpoint(TRUNCATE);"),
+            "");
+  const std::string before = read_file(path);
+  const bool wal_before = cas_testing::file_exists(path + "-wal");
+  auto r = CasStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::schema_too_new);
+  EXPECT_NE(r.error().message.find("5"), std::string::npos);
+  EXPECT_EQ(read_file(path), before);
+  EXPECT_EQ(cas_testing::file_exists(path + "-wal"), wal_before);
+  EXPECT_FALSE(cas_testing::file_exists(path + "-shm"));
+}
+
+TEST_F(CasStoreTest, ADatabaseThatIsNotACacheIsRefusedUntouched) {
+  ASSERT_TRUE(cas_testing::fs::create_directories(dir.file("cache")));
+  ASSERT_EQ(exec_sql(path, "CREATE TABLE users(id INTEGER PRIMARY KEY)"), "");
+  const std::string before = read_file(path);
+  auto r = CasStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::corrupt);
+  EXPECT_NE(r.error().message.find("not a sqlink cache"), std::string::npos);
+  EXPECT_EQ(read_file(path), before);
+}
+
+TEST_F(CasStoreTest, AFileThatIsNotADatabaseIsCorrupt) {
+  ASSERT_TRUE(cas_testing::fs::create_directories(dir.file("cache")));
+  { std::ofstream(path) << "this is not sqlite at all, just some text that is long enough......"; }
+  auto r = CasStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::corrupt) << r.error().message;
+}
+
+TEST_F(CasStoreTest, ADirectoryWhereTheFileShouldBeIsRefused) {
+  ASSERT_TRUE(cas_testing::fs::create_directories(path));
+  auto r = CasStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::invalid_value);
+}
+
+TEST_F(CasStoreTest, PathsWithUriSpecialCharactersWork) {
+  const std::string odd = dir.file("we?ird#dir%41/ca s.sqlite");
+  {
+    auto store = CasStore::open(odd);
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    ASSERT_TRUE(store->put("odd").ok());
+  }
+  EXPECT_TRUE(cas_testing::file_exists(odd));
+  EXPECT_FALSE(cas_testing::file_exists(dir.file("we")));
+  CasOptions ro;
+  ro.read_only = true;
+  auto store = CasStore::open(odd, ro);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ(*store->get(sha256("odd")), "odd");
+  EXPECT_TRUE(cas_doctor(odd)->ok());
+}
+
+TEST_F(CasStoreTest, UncachedStatementsBehaveTheSame) {
+  CasOptions options;
+  options.cache_statements = false;
+  auto store = open(options);
+  for (int i = 0; i < 20; ++i) {
+    const std::string bytes = "item " + std::to_string(i);
+    auto h = store.put(bytes);
+    ASSERT_TRUE(h.ok());
+    EXPECT_EQ(*store.get(*h), bytes);
+  }
+  EXPECT_EQ(store.stats()->artifacts, 20u);
+}
+
+TEST_F(CasStoreTest, AMovedFromStoreReportsAnErrorInsteadOfCrashing) {
+  auto store = open();
+  CasStore other = std::move(store);
+  auto r = store.put("x");  // NOLINT(bugprone-use-after-move): the behaviour under test
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::internal);
+  EXPECT_TRUE(other.put("x").ok());
+}
+
+TEST_F(CasStoreTest, AHeldWriteLockTimesOutWritesButNeverReads) {
+  CasOptions options;
+  options.busy_timeout = std::chrono::milliseconds(1000);
+  options.flush_every_hits = 1;  // every hit tries to write its count, and cannot
+  auto store = open(options);
+  const Hash h = *store.put("readable");
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) {
+    auto back = store.get(h);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(*back, "readable");
+  }
+  // Hits give up on the lock at once instead of waiting out the timeout three times.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(900));
+  auto put = store.put("blocked");
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.error().code, Errc::timeout);
+  EXPECT_NE(put.error().message.find(quoted(path)), std::string::npos) << put.error().message;
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  ASSERT_TRUE(store.flush().ok());  // the counts kept in memory get written now
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "3");
+}
+
+TEST_F(CasStoreTest, StatsCountWhatIsStored) {
+  auto store = open();
+  const Hash a = *store.put("aaaa");
+  ASSERT_TRUE(store.put("bb").ok());
+  ASSERT_TRUE(store.bind_uri("file:///a.so", a).ok());
+  auto stats = store.stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->schema_version, 4);
+  EXPECT_EQ(stats->artifacts, 2u);
+  EXPECT_EQ(stats->artifact_bytes, 6u);
+  EXPECT_EQ(stats->uris, 1u);
+  EXPECT_EQ(stats->bundles, 0u);
+  EXPECT_GT(stats->file_bytes, 0u);
+}
+
+}  // namespace
+}  // namespace sqlink

@@ -1,0 +1,216 @@
+// Export and import between store files: everything is carried (artifacts, URIs, bundles,
+// members, binaries, aliases), corrupt blobs are refused, a second import adds nothing, name
+// conflicts fail the whole import, and the source file is never written.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "cas_support.hpp"
+#include "sqlink/bundle.hpp"
+#include "sqlink/cas.hpp"
+
+namespace sqlink {
+namespace {
+
+using cas_testing::build_fixture;
+using cas_testing::exec_sql;
+using cas_testing::file_exists;
+using cas_testing::read_file;
+using cas_testing::scalar;
+using cas_testing::TempDir;
+
+CasStore open_store(const std::string& path) {
+  auto s = CasStore::open(path);
+  if (!s.ok()) {
+    ADD_FAILURE() << s.error().message;
+    std::abort();
+  }
+  return std::move(s).value();
+}
+
+class CasTransferTest : public ::testing::Test {
+ protected:
+  // A source store with two artifacts in one bundle (two names, one binary), a loose artifact
+  // bound to a URI.
+  void fill_source() {
+    auto src = open_store(src_path);
+    a = *src.put("alpha bytes");
+    b = *src.put("beta bytes");
+    loose = *src.put("loose bytes");
+    ASSERT_TRUE(src.bind_uri("https://e.org/loose.so", loose).ok());
+    const BundleMember members[] = {{"alpha", a}, {"beta", b}};
+    ASSERT_TRUE(bundle_save(src, "web", members).ok());
+    ASSERT_TRUE(bundle_alias(src, "web", "web-stable").ok());
+    ASSERT_TRUE(bundle_record_binary(src, "web", "x86_64-unknown-linux-gnu", "/opt/web").ok());
+  }
+  TempDir dir;
+  std::string src_path = dir.file("src.sqlite");
+  std::string dst_path = dir.file("dst.sqlite");
+  Hash a, b, loose;
+};
+
+void expect_everything_carried(CasStore& store, const Hash& a, const Hash& loose) {
+  EXPECT_EQ(*store.get(a), "alpha bytes");
+  EXPECT_EQ(*store.lookup_uri("https://e.org/loose.so"), loose);
+  auto web = bundle_resolve(store, "web");
+  ASSERT_TRUE(web.ok()) << web.error().message;
+  EXPECT_EQ(web->info.aliases, (std::vector<std::string>{"web", "web-stable"}));
+  ASSERT_EQ(web->members.size(), 2u);
+  EXPECT_EQ(web->members[0].content_hash, a);
+  ASSERT_EQ(web->binaries.size(), 1u);
+  EXPECT_EQ(web->binaries[0].binary_path, "/opt/web");
+  EXPECT_EQ(bundle_find_binary(store, "web-stable", "x86_64-unknown-linux-gnu")->binary_path,
+            "/opt/web");
+}
+
+TEST_F(CasTransferTest, ExportWritesANewStoreWithEverything) {
+  fill_source();
+  const std::string out = dir.file("exported/cas.sqlite");
+  {
+    auto src = open_store(src_path);
+    auto report = src.export_to(out);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->artifacts_added, 3u);
+    EXPECT_EQ(report->uris_added, 1u);
+    EXPECT_EQ(report->bundles_added, 1u);
+    EXPECT_EQ(report->aliases_added, 2u);
+    EXPECT_EQ(report->binaries_added, 1u);
+    EXPECT_TRUE(report->refused.empty());
+  }
+  auto exported = open_store(out);
+  expect_everything_carried(exported, a, loose);
+  EXPECT_TRUE(exported.verify()->ok());
+}
+
+TEST_F(CasTransferTest, ExportRefusesAnExistingTarget) {
+  fill_source();
+  { std::ofstream(dst_path) << "precious"; }
+  auto src = open_store(src_path);
+  auto r = src.export_to(dst_path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::conflict);
+  EXPECT_EQ(read_file(dst_path), "precious");
+}
+
+TEST_F(CasTransferTest, ImportMergesEverythingAndASecondImportAddsNothing) {
+  fill_source();
+  auto dst = open_store(dst_path);
+  const Hash mine = *dst.put("already here");
+  auto first = dst.import_from(src_path);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_EQ(first->artifacts_added, 3u);
+  EXPECT_EQ(first->aliases_added, 2u);
+  expect_everything_carried(dst, a, loose);
+  EXPECT_EQ(*dst.get(mine), "already here");
+
+  auto second = dst.import_from(src_path);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(second->artifacts_added, 0u);
+  EXPECT_EQ(second->artifacts_present, 3u);
+  EXPECT_EQ(second->uris_added, 0u);
+  EXPECT_EQ(second->bundles_added, 0u);
+  EXPECT_EQ(second->bundles_present, 1u);
+  EXPECT_EQ(second->aliases_added, 0u);
+  EXPECT_EQ(second->binaries_added, 0u);
+  auto stats = dst.stats();
+  EXPECT_EQ(stats->artifacts, 4u);
+  EXPECT_EQ(stats->bundles, 1u);
+  EXPECT_EQ(stats->aliases, 2u);
+}
+
+TEST_F(CasTransferTest, ImportRefusesCorruptBlobsAndReportsThem) {
+  fill_source();
+  ASSERT_EQ(exec_sql(src_path,
+                     "UPDATE __cas_artifact SET bytes = CAST('tampered' AS BLOB) WHERE hash = x'" +
+                         loose.hex() + "'"),
+            "");
+  auto dst = open_store(dst_path);
+  auto report = dst.import_from(src_path);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  ASSERT_EQ(report->refused.size(), 1u);
+  EXPECT_EQ(report->refused[0].hash_hex, loose.hex());
+  EXPECT_EQ(report->artifacts_added, 2u);
+  EXPECT_FALSE(*dst.contains(loose));
+  EXPECT_FALSE(dst.lookup_uri("https://e.org/loose.so").ok());  // its URI had nothing to bind to
+  EXPECT_TRUE(dst.verify()->ok());
+}
+
+TEST_F(CasTransferTest, ANameBoundToAnotherSetFailsTheWholeImport) {
+  fill_source();
+  auto dst = open_store(dst_path);
+  const BundleMember other[] = {{"other", *dst.put("other bytes")}};
+  ASSERT_TRUE(bundle_save(dst, "web-stable", other).ok());
+  const std::string before_artifacts = scalar(dst_path, "SELECT count(*) FROM __cas_artifact");
+  auto r = dst.import_from(src_path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::conflict);
+  EXPECT_NE(r.error().message.find("'web-stable'"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("already bound to"), std::string::npos);
+  // All or nothing: not even the artifacts came in.
+  EXPECT_EQ(scalar(dst_path, "SELECT count(*) FROM __cas_artifact"), before_artifacts);
+  EXPECT_FALSE(bundle_find(dst, "web").ok());
+}
+
+TEST_F(CasTransferTest, TheSameSetUnderNewNamesGainsAliases) {
+  fill_source();
+  auto dst = open_store(dst_path);
+  ASSERT_TRUE(dst.put("alpha bytes").ok());
+  ASSERT_TRUE(dst.put("beta bytes").ok());
+  const BundleMember members[] = {{"alpha", a}, {"beta", b}};
+  ASSERT_TRUE(bundle_save(dst, "local-name", members).ok());
+  auto r = dst.import_from(src_path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->bundles_added, 0u);
+  EXPECT_EQ(r->bundles_present, 1u);
+  auto info = bundle_find(dst, "web");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->aliases, (std::vector<std::string>{"local-name", "web", "web-stable"}));
+}
+
+TEST_F(CasTransferTest, ImportNeverWritesTheSource) {
+  fill_source();
+  const std::string before = read_file(src_path);
+  ASSERT_FALSE(file_exists(src_path + "-wal"));
+  auto dst = open_store(dst_path);
+  ASSERT_TRUE(dst.import_from(src_path).ok());
+  EXPECT_EQ(read_file(src_path), before);
+  EXPECT_FALSE(file_exists(src_path + "-wal"));
+  EXPECT_FALSE(file_exists(src_path + "-shm"));
+}
+
+TEST_F(CasTransferTest, AnOldSchemaSourceIsMigratedInACopyAndLeftAlone) {
+  ASSERT_EQ(build_fixture(3, src_path), "");
+  const std::string before = read_file(src_path);
+  auto dst = open_store(dst_path);
+  auto r = dst.import_from(src_path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->artifacts_added, 3u);
+  EXPECT_EQ(r->bundles_added, 2u);
+  EXPECT_EQ(bundle_find(dst, "core-copy")->id, bundle_find(dst, "core")->id);
+  EXPECT_EQ(read_file(src_path), before);
+  EXPECT_EQ(scalar(src_path, "SELECT value FROM __cas_meta WHERE key = 'schema_version'"), "3");
+  // The scratch copy is gone.
+  std::size_t leftovers = 0;
+  for (const auto& e : cas_testing::fs::directory_iterator(dir.path())) {
+    leftovers += e.path().filename().string().rfind(".sqlink-import-", 0) == 0;
+  }
+  EXPECT_EQ(leftovers, 0u);
+}
+
+TEST_F(CasTransferTest, ImportingAStoreIntoItselfIsRefused) {
+  auto dst = open_store(dst_path);
+  auto r = dst.import_from(dst_path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::invalid_value);
+}
+
+TEST_F(CasTransferTest, ImportOfAMissingFileIsNotFound) {
+  auto dst = open_store(dst_path);
+  auto r = dst.import_from(dir.file("absent.sqlite"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found);
+  EXPECT_FALSE(file_exists(dir.file("absent.sqlite")));
+}
+
+}  // namespace
+}  // namespace sqlink
