@@ -1,0 +1,27 @@
+# The host module's tests, and the fixture extensions they load: plain C with
+# SQLITE_EXTENSION_INIT1/2, built as MODULE libraries named like a real extension (fx_alpha.so).
+set(SQLINK_HOST_FIXTURES fx_alpha fx_beta fx_nodecl fx_kinds fx_hooks fx_fail)
+foreach(fx IN LISTS SQLINK_HOST_FIXTURES)
+  add_library(sqlink_${fx} MODULE fixtures/ext/${fx}.c)
+  set_target_properties(sqlink_${fx} PROPERTIES PREFIX "" OUTPUT_NAME ${fx}
+                        LIBRARY_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/fixtures/ext)
+  target_include_directories(sqlink_${fx} PRIVATE ${SQLite3_INCLUDE_DIRS})
+  target_link_libraries(sqlink_${fx} PRIVATE sqlink_warnings)
+endforeach()
+
+# A host test sees every fixture's path as SQLINK_FX_<NAME> and is built after them.
+function(sqlink_host_test name)
+  sqlink_test(${name} ${ARGN})
+  foreach(fx IN LISTS SQLINK_HOST_FIXTURES)
+    string(TOUPPER ${fx} upper)
+    target_compile_definitions(${name} PRIVATE SQLINK_${upper}="$<TARGET_FILE:sqlink_${fx}>")
+    add_dependencies(${name} sqlink_${fx})
+  endforeach()
+endfunction()
+
+sqlink_host_test(host_names_test SOURCES host_names_test.cpp LABELS unit)
+sqlink_host_test(host_allowlist_test SOURCES host_allowlist_test.cpp LABELS unit)
+sqlink_host_test(host_load_test SOURCES host_load_test.cpp LABELS unit)
+sqlink_host_test(host_prefer_test SOURCES host_prefer_test.cpp LABELS unit)
+sqlink_host_test(host_pcre_test SOURCES host_pcre_test.cpp LABELS unit)
+sqlink_host_test(host_spatialite_test SOURCES host_spatialite_test.cpp LABELS slow)

@@ -1,0 +1,399 @@
+// Loading real extensions (the fixtures) into a database file: names through SQL, prefixes,
+// fallbacks, builtins left alone, rows written, window/collation/module kinds, hooks audited,
+// destructors run once, registrations after init, and an init that fails leaving nothing.
+#include <dlfcn.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sqlink/host.hpp"
+
+namespace sqlink {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "sqlink-host-load-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    path_ = fs::canonical(tmpl).string();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// The first column of the first row as text, "NULL", "<none>", or "ERROR: message".
+std::string scalar(sqlite3* db, const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+    return std::string("ERROR: ") + sqlite3_errmsg(db);
+  }
+  std::string out = "<none>";
+  const int rc = sqlite3_step(stmt);
+  if (rc == SQLITE_ROW) {
+    const auto* text = sqlite3_column_text(stmt, 0);
+    out = text ? reinterpret_cast<const char*>(text) : "NULL";
+  } else if (rc != SQLITE_DONE) {
+    out = std::string("ERROR: ") + sqlite3_errmsg(db);
+  }
+  sqlite3_finalize(stmt);
+  return out;
+}
+
+void ignore(sqlite3_context* ctx, int, sqlite3_value**) { sqlite3_result_text(ctx, "app", -1, SQLITE_STATIC); }
+
+const BoundName* find_name(const LoadReport& report, std::string_view name, int n_args) {
+  for (const BoundName& bound : report.names) {
+    if (bound.name == name && bound.n_args == n_args) return &bound;
+  }
+  return nullptr;
+}
+
+class HostLoadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    libs_ = tmp_.path() + "/libs";
+    fs::create_directory(libs_);
+    open_session();
+  }
+  void open_session() {
+    session_.reset();
+    Result<Session> opened = Session::open(tmp_.path() + "/user.db", HostPolicy{{libs_}});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    session_.emplace(std::move(*opened));
+  }
+  // Copies a fixture into the allowed directory under its own file name.
+  std::string fixture(const char* built) {
+    const std::string to = libs_ + "/" + fs::path(built).filename().string();
+    if (!fs::exists(to)) fs::copy_file(built, to);
+    return to;
+  }
+  LoadReport load(const char* built, const LoadOptions& options = {}) {
+    Result<LoadReport> report = session_->load(fixture(built), options);
+    EXPECT_TRUE(report.ok()) << report.error().message;
+    return report.ok() ? *report : LoadReport{};
+  }
+  std::string sql(const std::string& text) { return scalar(session_->db(), text); }
+
+  TempDir tmp_;
+  std::string libs_;
+  std::optional<Session> session_;
+};
+
+TEST_F(HostLoadTest, FunctionsAnswerToTheirPrefixedAndBareNames) {
+  const LoadReport report = load(SQLINK_FX_ALPHA);
+  EXPECT_EQ(report.extension_name, "fx_alpha");
+  EXPECT_EQ(report.prefix, "fx");
+  EXPECT_EQ(report.expansion, "org.sqlink.test.alpha");
+  EXPECT_FALSE(report.synthetic);
+  EXPECT_EQ(report.entry_point, "sqlite3_extension_init");
+  EXPECT_EQ(sql("SELECT fx__hello()"), "alpha");
+  EXPECT_EQ(sql("SELECT hello()"), "alpha");
+  EXPECT_EQ(sql("SELECT HeLLo('x')"), "alpha:x");
+  EXPECT_EQ(sql("SELECT fx__hello('y')"), "alpha:y");
+  // Registered through create_function16: the UTF-16 name is honoured.
+  EXPECT_EQ(sql("SELECT shout('hi')"), "hi!");
+  EXPECT_EQ(sql("SELECT fx__shout('hi')"), "hi!");
+}
+
+TEST_F(HostLoadTest, BuiltinsAreNeverOverwritten) {
+  const LoadReport report = load(SQLINK_FX_ALPHA);
+  EXPECT_EQ(sql("SELECT lower('ABC')"), "abc");
+  EXPECT_EQ(sql("SELECT fx__lower('ABC')"), "alpha-lower");
+  EXPECT_EQ(sql("SELECT fx_alpha_lower('ABC')"), "alpha-lower");
+  const BoundName* lower = find_name(report, "lower", 1);
+  ASSERT_NE(lower, nullptr);
+  EXPECT_FALSE(lower->bare);
+  EXPECT_EQ(lower->fallback, "fx_alpha_lower");
+  EXPECT_EQ(lower->qualified, "fx__lower");
+}
+
+TEST_F(HostLoadTest, ASecondExtensionGetsANumberedPrefixAndFallbackNames) {
+  load(SQLINK_FX_ALPHA);
+  const LoadReport beta = load(SQLINK_FX_BETA);
+  EXPECT_EQ(beta.prefix, "fx2");
+  EXPECT_TRUE(std::any_of(beta.warnings.begin(), beta.warnings.end(), [](const std::string& w) {
+    return w.find("'fx2'") != std::string::npos;
+  }));
+  EXPECT_EQ(sql("SELECT hello()"), "alpha");  // the first loader keeps the bare name
+  EXPECT_EQ(sql("SELECT hello('x')"), "alpha:x");
+  EXPECT_EQ(sql("SELECT fx2__hello()"), "beta");
+  EXPECT_EQ(sql("SELECT fx2__hello('x')"), "beta:x");
+  EXPECT_EQ(sql("SELECT fx_beta_hello()"), "beta");
+  EXPECT_EQ(sql("SELECT fx_beta_hello('x')"), "beta:x");  // registered as "HELLO": same name
+  EXPECT_EQ(sql("SELECT greet()"), "beta-greet");         // uncontested: bare
+  const BoundName* hello = find_name(beta, "hello", 0);
+  ASSERT_NE(hello, nullptr);
+  EXPECT_FALSE(hello->bare);
+  EXPECT_EQ(hello->fallback, "fx_beta_hello");
+  EXPECT_EQ(sql("SELECT group_concat(name || '=' || expansion, ',') FROM (SELECT * FROM "
+                "__sqlink_prefix ORDER BY name)"),
+            "fx=org.sqlink.test.alpha,fx2=org.sqlink.test.beta");
+}
+
+TEST_F(HostLoadTest, AFallbackNameAlreadyTakenGetsANumberedSuffix) {
+  ASSERT_EQ(sqlite3_create_function(session_->db(), "fx_beta_hello", 0, SQLITE_UTF8, nullptr,
+                                    ignore, nullptr, nullptr),
+            SQLITE_OK);
+  load(SQLINK_FX_ALPHA);
+  const LoadReport beta = load(SQLINK_FX_BETA);
+  EXPECT_EQ(find_name(beta, "hello", 0)->fallback, "fx_beta_hello_2");
+  EXPECT_EQ(sql("SELECT fx_beta_hello()"), "app");  // the application's function is untouched
+  EXPECT_EQ(sql("SELECT fx_beta_hello_2()"), "beta");
+}
+
+TEST_F(HostLoadTest, EveryRegistrationIsRecordedInTheRegistry) {
+  load(SQLINK_FX_ALPHA);
+  EXPECT_EQ(sql("SELECT group_concat(function_name || '/' || n_args || '/' || extension_name, "
+                "',') FROM (SELECT * FROM __sqlink_prefix_function WHERE expansion = "
+                "'org.sqlink.test.alpha' ORDER BY function_name, n_args)"),
+            "alpha_register_late/0/fx_alpha,hello/0/fx_alpha,hello/1/fx_alpha,lower/1/fx_alpha,"
+            "shout/1/fx_alpha");
+  Result<std::vector<PrefixFunction>> rows = session_->prefixes().functions("fx");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 5u);
+  EXPECT_GT(rows->front().registered_at, 0);
+  Result<PrefixVerifyReport> verify = session_->prefixes().verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok()) << verify->issues.size();
+  EXPECT_EQ(verify->present, 5u);
+}
+
+TEST_F(HostLoadTest, AnExtensionWithoutDeclarationsGetsASyntheticPrefix) {
+  const LoadReport report = load(SQLINK_FX_NODECL);
+  EXPECT_TRUE(report.synthetic);
+  EXPECT_EQ(report.prefix, "fx_nodecl");
+  EXPECT_EQ(report.expansion, "sqlink-internal://fx_nodecl");
+  EXPECT_EQ(report.entry_point, "sqlite3_fxnodecl_init");  // SQLite's derived name
+  ASSERT_FALSE(report.warnings.empty());
+  EXPECT_NE(report.warnings.front().find("sqlink_preferred_prefix"), std::string::npos);
+  EXPECT_EQ(sql("SELECT fx_nodecl__nodecl_answer()"), "42");
+  EXPECT_EQ(sql("SELECT nodecl_answer()"), "42");
+  EXPECT_EQ(sql("SELECT expansion FROM __sqlink_prefix WHERE name = 'fx_nodecl'"),
+            "sqlink-internal://fx_nodecl");
+}
+
+TEST_F(HostLoadTest, AManifestWinsOverTheExportedDeclarations) {
+  LoadOptions options;
+  options.preferred_prefix = "al";
+  options.prefix_expansion = "org.example.manifest";
+  const LoadReport report = load(SQLINK_FX_ALPHA, options);
+  EXPECT_EQ(report.prefix, "al");
+  EXPECT_EQ(report.expansion, "org.example.manifest");
+  EXPECT_EQ(sql("SELECT al__hello()"), "alpha");
+}
+
+TEST_F(HostLoadTest, WindowFunctionsCollationsAndModulesArePrefixedToo) {
+  const LoadReport report = load(SQLINK_FX_KINDS);
+  EXPECT_EQ(report.prefix, "kinds");  // declared through const char* const
+  EXPECT_FALSE(report.synthetic);
+  for (const char* name : {"wsum", "kinds__wsum"}) {
+    EXPECT_EQ(sql(std::string("SELECT group_concat(s) FROM (SELECT ") + name +
+                  "(x) OVER (ORDER BY x ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS s FROM "
+                  "(SELECT column1 AS x FROM (VALUES (1), (2), (3))))"),
+              "1,3,5")
+        << name;
+  }
+  EXPECT_EQ(sql("SELECT type FROM pragma_function_list WHERE name = 'kinds__wsum'"), "w");
+
+  const std::string letters = "(SELECT column1 AS x FROM (VALUES ('a'), ('b'), ('c')))";
+  EXPECT_EQ(sql("SELECT group_concat(x, '') FROM (SELECT x FROM " + letters +
+                " ORDER BY x COLLATE reverse)"),
+            "cba");
+  EXPECT_EQ(sql("SELECT group_concat(x, '') FROM (SELECT x FROM " + letters +
+                " ORDER BY x COLLATE kinds__reverse)"),
+            "cba");
+  // NOCASE is a builtin collation: the extension's only gets the qualified and fallback names.
+  EXPECT_EQ(sql("SELECT 'abc' = 'ABC' COLLATE NOCASE"), "1");
+  EXPECT_EQ(sql("SELECT 'abc' = 'XYZ' COLLATE kinds__NOCASE"), "1");  // length only
+  EXPECT_EQ(sql("SELECT 'abc' = 'XYZ' COLLATE fx_kinds_NOCASE"), "1");
+  EXPECT_EQ(sql("SELECT 'abc' = 'XYZ' COLLATE NOCASE"), "0");
+
+  EXPECT_EQ(sql("SELECT group_concat(value) FROM countdown(3)"), "3,2,1");
+  EXPECT_EQ(sql("SELECT group_concat(value) FROM kinds__countdown(2)"), "2,1");
+
+  EXPECT_EQ(sql("SELECT group_concat(function_name || '/' || n_args, ',') FROM (SELECT * FROM "
+                "__sqlink_prefix_function WHERE expansion = 'org.sqlink.test.kinds' ORDER BY "
+                "function_name, n_args)"),
+            "countdown/-3,NOCASE/-2,reverse/-2,wsum/1");
+  Result<PrefixVerifyReport> verify = session_->prefixes().verify();
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->ok());
+  EXPECT_EQ(verify->present, 4u);
+}
+
+TEST_F(HostLoadTest, HooksAreAuditedAndStillInstalled) {
+  load(SQLINK_FX_HOOKS);
+  const std::vector<HookEvent> hooks = session_->hooks();
+  auto find = [&](HookKind kind) -> const HookEvent* {
+    for (const HookEvent& event : hooks) {
+      if (event.kind == kind) return &event;
+    }
+    return nullptr;
+  };
+  for (HookKind kind : {HookKind::authorizer, HookKind::commit}) {
+    const HookEvent* event = find(kind);
+    ASSERT_NE(event, nullptr) << hook_kind_name(kind);
+    EXPECT_EQ(event->extension_name, "fx_hooks");
+    EXPECT_EQ(event->expansion, "org.sqlink.test.hooks");
+    EXPECT_EQ(event->connection, session_->db());
+    EXPECT_TRUE(event->installed);
+    EXPECT_FALSE(event->refused);
+  }
+  for (HookKind kind : {HookKind::auto_extension, HookKind::load_extension}) {
+    const HookEvent* event = find(kind);
+    ASSERT_NE(event, nullptr) << hook_kind_name(kind);
+    EXPECT_TRUE(event->refused);
+    EXPECT_FALSE(event->installed);
+    EXPECT_EQ(event->extension_name, "fx_hooks");
+  }
+  EXPECT_NE(sql("SELECT hooks_auto_rc()"), "0");
+  EXPECT_NE(sql("SELECT hooks_load_rc()"), "0");
+
+  // The authorizer really is installed: it denies reading fx_secret.
+  EXPECT_EQ(sql("CREATE TABLE fx_secret(x)"), "<none>");
+  EXPECT_EQ(sql("CREATE TABLE open_table(x)"), "<none>");
+  EXPECT_NE(sql("SELECT x FROM fx_secret").find("prohibited"), std::string::npos);
+  EXPECT_EQ(sql("SELECT count(*) FROM open_table"), "0");
+  // And so is the commit hook.
+  const int before = std::stoi(sql("SELECT hooks_commits()"));
+  EXPECT_EQ(sql("INSERT INTO open_table VALUES (1)"), "<none>");
+  EXPECT_EQ(std::stoi(sql("SELECT hooks_commits()")), before + 1);
+}
+
+TEST_F(HostLoadTest, AFunctionRegisteredAfterInitIsAttributedByItsCode) {
+  load(SQLINK_FX_ALPHA);
+  EXPECT_EQ(sql("SELECT alpha_register_late()"), "0");
+  EXPECT_EQ(sql("SELECT fx__late()"), "late-alpha");
+  EXPECT_EQ(sql("SELECT late()"), "late-alpha");
+  EXPECT_EQ(sql("SELECT extension_name FROM __sqlink_prefix_function WHERE function_name = "
+                "'late'"),
+            "fx_alpha");
+}
+
+TEST_F(HostLoadTest, ALateRegistrationNeverTakesANameTheApplicationAddedSinceTheLoad) {
+  load(SQLINK_FX_ALPHA);
+  ASSERT_EQ(sqlite3_create_function(session_->db(), "late", 0, SQLITE_UTF8, nullptr, ignore,
+                                    nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sql("SELECT alpha_register_late()"), "0");
+  EXPECT_EQ(sql("SELECT late()"), "app");
+  EXPECT_EQ(sql("SELECT fx__late()"), "late-alpha");
+  EXPECT_EQ(sql("SELECT fx_alpha_late()"), "late-alpha");
+}
+
+TEST_F(HostLoadTest, LoadingTheSameFileTwiceIsAConflict) {
+  const std::string path = fixture(SQLINK_FX_ALPHA);
+  ASSERT_TRUE(session_->load(path).ok());
+  Result<LoadReport> again = session_->load(path);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::conflict);
+  EXPECT_NE(again.error().message.find(quoted(path)), std::string::npos);
+  EXPECT_EQ(session_->loaded().size(), 1u);
+}
+
+TEST_F(HostLoadTest, BindingsSurviveAcrossSessionsOnTheSameFile) {
+  load(SQLINK_FX_ALPHA);
+  load(SQLINK_FX_BETA);
+  open_session();
+  // Load in the other order: the stored bindings decide the prefixes, not the order.
+  EXPECT_EQ(load(SQLINK_FX_BETA).prefix, "fx2");
+  EXPECT_EQ(load(SQLINK_FX_ALPHA).prefix, "fx");
+  EXPECT_EQ(sql("SELECT hello()"), "beta");  // first loader in this session
+  EXPECT_EQ(sql("SELECT fx__hello()"), "alpha");
+}
+
+// The destructor an extension passes runs once, however many names the host gave its
+// function, and only when the last one is gone.
+TEST_F(HostLoadTest, DestructorsRunExactlyOnceAfterTheLastAlias) {
+  // Our own handle keeps the objects mapped after the session closes, to read the counters.
+  void* alpha = dlopen(fixture(SQLINK_FX_ALPHA).c_str(), RTLD_NOW | RTLD_LOCAL);
+  void* kinds = dlopen(fixture(SQLINK_FX_KINDS).c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(alpha, nullptr) << dlerror();
+  ASSERT_NE(kinds, nullptr) << dlerror();
+  const int* alpha_calls = static_cast<const int*>(dlsym(alpha, "fx_alpha_destroy_calls"));
+  const int* kinds_calls = static_cast<const int*>(dlsym(kinds, "fx_kinds_destroy_calls"));
+  ASSERT_NE(alpha_calls, nullptr);
+  ASSERT_NE(kinds_calls, nullptr);
+  const int alpha_before = *alpha_calls;
+  const int kinds_before = *kinds_calls;
+
+  load(SQLINK_FX_ALPHA);
+  load(SQLINK_FX_BETA);
+  load(SQLINK_FX_KINDS);
+  EXPECT_EQ(sql("SELECT group_concat(value) FROM countdown(2)"), "2,1");
+  // Moving the bare name drops one of alpha's aliases of hello(): not its last one.
+  ASSERT_TRUE(session_->prefixes().prefer("hello", "fx_beta").ok());
+  EXPECT_EQ(sql("SELECT hello()"), "beta");
+  EXPECT_EQ(*alpha_calls, alpha_before);
+  ASSERT_TRUE(session_->prefixes().unprefer("hello").ok());
+  ASSERT_TRUE(session_->prefixes().rename("fx", "ax").ok());
+  EXPECT_EQ(*alpha_calls, alpha_before);
+  EXPECT_EQ(*kinds_calls, kinds_before);
+
+  session_.reset();  // closes the connection: every alias goes
+  EXPECT_EQ(*alpha_calls, alpha_before + 1);
+  EXPECT_EQ(*kinds_calls, kinds_before + 3);  // window function, collation, module
+  dlclose(alpha);
+  dlclose(kinds);
+}
+
+TEST_F(HostLoadTest, AFailedInitLeavesNothingRegistered) {
+  void* handle = dlopen(fixture(SQLINK_FX_FAIL).c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  const int* destroyed = static_cast<const int*>(dlsym(handle, "fx_fail_destroy_calls"));
+  ASSERT_NE(destroyed, nullptr);
+  const int before = *destroyed;
+
+  const std::string path = fixture(SQLINK_FX_FAIL);
+  Result<LoadReport> report = session_->load(path);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, Errc::database_error);
+  EXPECT_NE(report.error().message.find(quoted(path)), std::string::npos);
+  EXPECT_NE(report.error().message.find("fx_fail refuses to initialise"), std::string::npos);
+
+  EXPECT_NE(sql("SELECT doomed()").find("no such function"), std::string::npos);
+  EXPECT_NE(sql("SELECT ff__doomed()").find("no such function"), std::string::npos);
+  EXPECT_NE(sql("SELECT 'a' < 'b' COLLATE ff__doomedcoll").find("no such collation"),
+            std::string::npos);
+  EXPECT_EQ(*destroyed, before + 1);  // its destructor ran, once, as SQLite would run it
+  EXPECT_EQ(sql("SELECT count(*) FROM __sqlink_prefix_function"), "0");
+  EXPECT_EQ(sql("SELECT count(*) FROM __sqlink_prefix"), "0");
+  EXPECT_TRUE(session_->loaded().empty());
+  const std::vector<HookEvent> hooks = session_->hooks();
+  ASSERT_EQ(hooks.size(), 1u);
+  EXPECT_EQ(hooks[0].kind, HookKind::update);
+  EXPECT_TRUE(hooks[0].undone);
+  dlclose(handle);
+}
+
+// Without another handle the failed object is unloaded, so an update hook left behind would
+// jump into unmapped code on the next write.
+TEST_F(HostLoadTest, AFailedInitsHookIsRemovedBeforeItsCodeIsUnloaded) {
+  ASSERT_FALSE(session_->load(fixture(SQLINK_FX_FAIL)).ok());
+  EXPECT_EQ(sql("CREATE TABLE t(x)"), "<none>");
+  EXPECT_EQ(sql("INSERT INTO t VALUES (1)"), "<none>");
+  EXPECT_EQ(sql("UPDATE t SET x = 2"), "<none>");
+  EXPECT_EQ(sql("SELECT x FROM t"), "2");
+  // And the same session still loads other extensions normally.
+  load(SQLINK_FX_ALPHA);
+  EXPECT_EQ(sql("SELECT hello()"), "alpha");
+}
+
+}  // namespace
+}  // namespace sqlink
