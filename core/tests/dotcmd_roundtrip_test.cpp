@@ -215,7 +215,7 @@ class Generator {
     return out;
   }
   std::string identifier() {
-    static const std::vector<std::string> pieces = {"_", "u", "Uid", "x9", "geo_"};
+    static const std::vector<std::string> pieces = {"_a", "u", "Uid", "x9", "geo_x"};
     return pick(pieces) + (coin() ? pick(pieces) : "");
   }
   std::string path() {
@@ -236,7 +236,7 @@ class Generator {
   std::string duration_text(seconds d) { return coin() ? std::to_string(d.count()) : format_duration(d); }
 
   DotCommand make_command() {
-    switch (below(28)) {
+    switch (below(29)) {
       case 0: return load();
       case 1: {
         BundleSave c{name(), coin()};
@@ -306,6 +306,7 @@ class Generator {
       case 24: return one<CacheImport>(".cache import", path());
       case 25: return simple<CacheVerify>(".cache verify");
       case 26: return simple<CacheDoctor>(".cache doctor");
+      case 27: return one<ReadCommand>(".read", path());
       default: {
         HelpCommand c;
         head_ = ".help";

@@ -17,6 +17,7 @@
 #include "sqlink/capability.hpp"
 #include "sqlink/dotcmd.hpp"
 #include "sqlink/limits.hpp"
+#include "sqlink/prefix.hpp"
 #include "sqlink/units.hpp"
 
 namespace sqlink {
@@ -76,17 +77,16 @@ struct NameCodec : StringFormat {
   }
 };
 
-// A prefix: [A-Za-z_][A-Za-z0-9_]*.
+// A prefix: the registry's own rule (prefix.hpp), so the grammar and the registry agree.
 struct IdentifierCodec : StringFormat {
   static Result<std::string> parse(std::string_view word, std::string_view name) {
     auto text = NameCodec::parse(word, name);
     if (!text) return text;
-    const auto head = [](char c) { return c == '_' || is_alpha(c); };
-    const auto tail = [&](char c) { return head(c) || is_digit(c); };
-    if (!head(word.front()) || !std::all_of(word.begin() + 1, word.end(), tail)) {
-      return Error::make(
-          Errc::invalid_value,
-          std::string(name) + " " + quoted(word) + " is not an identifier ([A-Za-z_][A-Za-z0-9_]*)", word);
+    if (!is_prefix_identifier(word)) {
+      return Error::make(Errc::invalid_value,
+                         std::string(name) + " " + quoted(word) +
+                             " is not a prefix ([A-Za-z_][A-Za-z0-9_]*, without '__' or a trailing '_')",
+                         word);
     }
     return text;
   }
@@ -375,6 +375,7 @@ constexpr Field kCacheExportArgs[] = {arg<&CacheExport::path, PathCodec>("PATH")
 constexpr Field kCacheImportArgs[] = {arg<&CacheImport::path, PathCodec>("PATH")};
 
 constexpr Field kHelpArgs[] = {arg<&HelpCommand::topic, NameCodec>("TOPIC", Presence::optional)};
+constexpr Field kReadArgs[] = {arg<&ReadCommand::path, PathCodec>("PATH")};
 
 constexpr CommandSpec kCommands[] = {
     command<LoadCommand>(".load", "load an extension from a path or a file:, https:, sha256: or digest: URI",
@@ -412,6 +413,7 @@ constexpr CommandSpec kCommands[] = {
     command<CacheVerify>(".cache verify", "re-hash every artifact"),
     command<CacheDoctor>(".cache doctor", "compare the cache schema with the expected one (read-only)"),
     command<HelpCommand>(".help", "show this help, or the help of one command group", kHelpArgs),
+    command<ReadCommand>(".read", "run the dot-commands in a script file, one per line", kReadArgs),
 };
 
 // The printer finds a command's spec by variant index, and each member accessor assumes its
