@@ -2,6 +2,8 @@
 // Run with SQLINK_UPDATE_GOLDEN=1 to rewrite the files from the current output, then review the diff.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
@@ -84,6 +86,30 @@ std::vector<std::string> case_names() {
   return names;
 }
 
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "sqlink-golden-XXXXXX").string();
+    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
+    path_ = fs::canonical(tmpl).string();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (std::size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size()) {
+    text.replace(pos, from.size(), to);
+  }
+  return text;
+}
+
 class CliGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(CliGolden, MatchesTheGoldenFile) {
@@ -91,7 +117,17 @@ TEST_P(CliGolden, MatchesTheGoldenFile) {
   GoldenCase expected = load(file);
   std::vector<std::string> argv = {SQLINK_EXE};
   argv.insert(argv.end(), expected.args.begin(), expected.args.end());
-  const auto actual = testing::run_process(argv, expected.input);
+  // Each case runs in a fresh directory with its own cache and home, so cases never see each
+  // other's state or the user's; the directory's name is printed as $TMP.
+  const TempDir tmp;
+  testing::ProcessOptions options;
+  options.input = expected.input;
+  options.cwd = tmp.path();
+  options.extra_env = {"SQLINK_CACHE_DIR=" + tmp.path() + "/cache", "HOME=" + tmp.path() + "/home",
+                       "XDG_CACHE_HOME="};
+  auto actual = testing::run_process(argv, options);
+  actual.out = replace_all(actual.out, tmp.path(), "$TMP");
+  actual.err = replace_all(actual.err, tmp.path(), "$TMP");
   ASSERT_EQ(actual.term_signal, 0) << "sqlink died with signal " << actual.term_signal;
   if (std::getenv("SQLINK_UPDATE_GOLDEN") != nullptr) {
     GoldenCase updated = expected;

@@ -399,6 +399,7 @@ TEST(DotParse, Help) {
   EXPECT_EQ(parse_as<HelpCommand>(".help"), HelpCommand{});
   EXPECT_EQ(parse_as<HelpCommand>(".help .bundle").topic, ".bundle");
   EXPECT_EQ(parse_as<HelpCommand>(".help prefix").topic, "prefix");
+  EXPECT_EQ(parse_as<ReadCommand>(".read 'my script.txt'").path, "my script.txt");
   expect_error(".help a b", Errc::extra_argument, "b");
   expect_hint(expect_error(".hlep", Errc::unknown_command, ".hlep"), "'.help'");
 }

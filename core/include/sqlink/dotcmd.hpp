@@ -78,15 +78,16 @@ struct CacheImport { std::string path; friend bool operator==(const CacheImport&
 struct CacheVerify { friend bool operator==(const CacheVerify&, const CacheVerify&) = default; };
 struct CacheDoctor { friend bool operator==(const CacheDoctor&, const CacheDoctor&) = default; };
 
-// ---- .help [TOPIC]
+// ---- .help [TOPIC] · .read PATH (run the dot-commands in a script file, one per line)
 struct HelpCommand { std::optional<std::string> topic; friend bool operator==(const HelpCommand&, const HelpCommand&) = default; };
+struct ReadCommand { std::string path; friend bool operator==(const ReadCommand&, const ReadCommand&) = default; };
 
 using DotCommand =
     std::variant<LoadCommand, BundleSave, BundleBuild, BundleList, BundleShow, BundleDelete,
                  BundleAlias, BundleUnalias, BundleGc, PrefixAdd, PrefixList, PrefixFunctions,
                  PrefixExpansion, PrefixRename, PrefixDelete, PrefixPrefer, PrefixUnprefer,
                  PrefixConflicts, PrefixVerify, CacheList, CacheStats, CacheGc, CacheEvict,
-                 CacheExport, CacheImport, CacheVerify, CacheDoctor, HelpCommand>;
+                 CacheExport, CacheImport, CacheVerify, CacheDoctor, HelpCommand, ReadCommand>;
 
 // Splits one line into words. Space and tab separate words; '...' is literal; inside "..."
 // a backslash escapes " and \ only; outside quotes a backslash escapes the next byte. An

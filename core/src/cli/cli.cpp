@@ -2,11 +2,15 @@
 // Output is text for people or, with --json, one JSON object per command on stdout.
 #include "cli/cli.hpp"
 
+#include <cerrno>
+#include <fstream>
 #include <istream>
+#include <system_error>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <string_view>
 
+#include "cli/commands.hpp"
 #include "sqlink/argv.hpp"
 #include "sqlink/dotcmd.hpp"
 #include "sqlink/version.hpp"
@@ -17,20 +21,32 @@ namespace {
 using nlohmann::json;
 
 constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
 
 // Untrusted text may hold invalid UTF-8; JSON output replaces it instead of failing.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// Everything printed for people goes through sanitize(), without the error-echo length cap.
-std::string safe(std::string_view text) { return sanitize(text, static_cast<std::size_t>(-1)); }
+// Everything printed for people goes through sanitize(), line by line (so a report keeps its
+// line breaks) and without the error-echo length cap.
+std::string safe(std::string_view text) {
+  std::string out;
+  while (!text.empty()) {
+    const std::size_t nl = text.find('\n');
+    out += sanitize(text.substr(0, nl), static_cast<std::size_t>(-1));
+    if (nl == std::string_view::npos) break;
+    out += '\n';
+    text.remove_prefix(nl + 1);
+  }
+  return out;
+}
 
-class Session {
+class Printer {
  public:
-  Session(const HostArgs& args, Io io) : args_(args), io_(io) {}
+  Printer(const HostArgs& args, Io io) : json_(args.json), io_(io) {}
 
   // Reports an error; `line` is the script line number, 0 when the command came from argv.
-  int fail(const Error& e, std::size_t line = 0) const {
-    if (args_.json) {
+  int error(const Error& e, std::size_t line = 0) const {
+    if (json_) {
       json j = {{"ok", false},
                 {"error",
                  {{"code", errc_name(e.code)},
@@ -49,66 +65,116 @@ class Session {
     return e.exit_code();
   }
 
-  int execute(const DotCommand& command, std::size_t line = 0) const {
-    if (args_.check) return print_check(command);
-    if (const auto* help = std::get_if<HelpCommand>(&command)) {
-      const std::string text = dot_usage(help->topic.value_or(""));
-      if (args_.json) {
-        io_.out << dump({{"ok", true}, {"command", "help"}, {"text", text}}) << '\n';
-      } else {
-        io_.out << text;
-      }
-      return kExitOk;
+  int reply(std::string_view command, const Reply& r) const {
+    if (json_) {
+      json j = {{"ok", !r.failed}, {"command", command}};
+      j.update(r.data);
+      if (!r.warnings.empty()) j["warnings"] = r.warnings;
+      io_.out << dump(j) << '\n';
+    } else {
+      io_.out << safe(r.text);
+      for (const auto& w : r.warnings) io_.err << "sqlink: warning: " << safe(w) << '\n';
     }
-    // The operations themselves arrive with the cache store; until then say so plainly.
-    const std::string name(dot_command_name(command));
-    return fail(Error::make(Errc::unsupported,
-                            "operation " + quoted(name) +
-                                " is not available in this build (parsing only; see --check)",
-                            name),
-                line);
+    io_.out << std::flush;
+    return r.failed ? kExitFailed : kExitOk;
+  }
+
+ private:
+  bool json_;
+  Io io_;
+};
+
+Reply check_reply(const DotCommand& command) {
+  const std::string line = format_dot_command(command);
+  Reply r;
+  r.data = {{"line", line}};
+  if (auto words = tokenize_line(line)) r.data["words"] = *words;
+  r.text = line + "\n";
+  return r;
+}
+
+class Runner {
+ public:
+  Runner(const HostArgs& args, Io io) : args_(args), printer_(args, io), context_(args, io), io_(io) {}
+
+  int command(const DotCommand& command, std::size_t line = 0) {
+    const std::string_view name = dot_command_name(command);
+    if (args_.check) return printer_.reply(name, check_reply(command));
+    // .read runs commands itself, so it is the runner's, not a command handler's.
+    if (const auto* read = std::get_if<ReadCommand>(&command)) return script(read->path, line);
+    auto reply = execute(context_, command);
+    return reply ? printer_.reply(name, *reply) : printer_.error(reply.error(), line);
+  }
+
+  int script(const std::string& path, std::size_t line) {
+    // A script that reads itself, directly or not, must end, not recurse until the stack does.
+    constexpr int kMaxDepth = 16;
+    if (depth_ >= kMaxDepth) {
+      return printer_.error(Error::make(Errc::too_long,
+                                        ".read of " + quoted(path) + " nests deeper than " +
+                                            std::to_string(kMaxDepth) + " scripts",
+                                        path),
+                            line);
+    }
+    std::ifstream in(path);
+    if (!in) {
+      const int err = errno;
+      return printer_.error(Error::make(err == ENOENT ? Errc::not_found : Errc::io_error,
+                                        "cannot read script " + quoted(path) + ": " +
+                                            std::generic_category().message(err),
+                                        path),
+                            line);
+    }
+    ++depth_;
+    const int rc = lines(in, false);
+    --depth_;
+    return rc;
+  }
+
+  int bundle() {
+    if (!args_.bundle || args_.check) return kExitOk;
+    auto reply = load_bundle(context_, *args_.bundle);
+    return reply ? printer_.reply(bundle_mode_flag(args_.bundle->mode).substr(2), *reply)
+                 : printer_.error(reply.error());
+  }
+
+  int words(std::span<const std::string> words) {
+    auto parsed = parse_dot_words(words);
+    return parsed ? command(*parsed) : printer_.error(parsed.error());
   }
 
   // Runs stdin as a script, one dot-command a line; blank lines and '#' comments are skipped.
   // A script stops at its first error; an interactive session reports it and goes on.
-  int run_lines() const {
+  int lines() { return lines(io_.in, io_.interactive); }
+
+  int lines(std::istream& in, bool interactive) {
     std::string text;
     std::size_t number = 0;
     int status = kExitOk;
-    if (io_.interactive) io_.out << "sqlink> " << std::flush;
-    while (std::getline(io_.in, text)) {
+    if (interactive) io_.out << "sqlink> " << std::flush;
+    while (std::getline(in, text)) {
       ++number;
       const std::size_t first = text.find_first_not_of(" \t\r");
       if (first != std::string::npos && text[first] != '#') {
-        auto command = parse_dot_line(text);
-        const int rc = command ? execute(*command, number) : fail(command.error(), number);
+        auto parsed = parse_dot_line(text);
+        const int rc = parsed ? command(*parsed, number) : printer_.error(parsed.error(), number);
         if (rc != kExitOk) {
           status = rc;
-          if (!io_.interactive) return status;
+          if (!interactive) return status;
         }
       }
-      if (io_.interactive) io_.out << "sqlink> " << std::flush;
+      if (interactive) io_.out << "sqlink> " << std::flush;
     }
-    if (io_.interactive) io_.out << '\n';
+    if (interactive) io_.out << '\n';
     return status;
   }
 
  private:
-  int print_check(const DotCommand& command) const {
-    const std::string line = format_dot_command(command);
-    if (args_.json) {
-      auto words = tokenize_line(line);
-      json j = {{"ok", true}, {"command", dot_command_name(command)}, {"line", line}};
-      if (words) j["words"] = *words;
-      io_.out << dump(j) << '\n';
-    } else {
-      io_.out << safe(line) << '\n';
-    }
-    return kExitOk;
-  }
-
   const HostArgs& args_;
+  Printer printer_;
+  Context context_;
   Io io_;
+  int depth_ = 0;  // of nested .read scripts
 };
 
 // --json must shape even the errors of parsing argv itself, so look for it first.
@@ -122,12 +188,28 @@ bool wants_json(std::span<const std::string> args) {
 
 }  // namespace
 
+Result<Reply> run(Context&, const HelpCommand& command) {
+  Reply reply;
+  reply.text = dot_usage(command.topic.value_or(""));
+  reply.data = {{"text", reply.text}};
+  return reply;
+}
+
+Result<Reply> run(Context&, const ReadCommand& command) {
+  return Error::make(Errc::internal, ".read " + quoted(command.path) + " reached a command handler",
+                     command.path);
+}
+
+Result<Reply> execute(Context& context, const DotCommand& command) {
+  return std::visit([&](const auto& c) { return run(context, c); }, command);
+}
+
 int run(std::span<const std::string> args, Io io) {
   auto parsed = parse_host_argv(args);
   if (!parsed) {
     HostArgs fallback;
     fallback.json = wants_json(args);
-    return Session(fallback, io).fail(parsed.error());
+    return Printer(fallback, io).error(parsed.error());
   }
   const HostArgs& host = *parsed;
   if (host.help) {
@@ -142,11 +224,9 @@ int run(std::span<const std::string> args, Io io) {
     }
     return kExitOk;
   }
-  const Session session(host, io);
-  if (host.command.empty()) return session.run_lines();
-  auto command = parse_dot_words(host.command);
-  if (!command) return session.fail(command.error());
-  return session.execute(*command);
+  Runner runner(host, io);
+  if (const int rc = runner.bundle(); rc != kExitOk) return rc;
+  return host.command.empty() ? runner.lines() : runner.words(host.command);
 }
 
 }  // namespace sqlink::cli

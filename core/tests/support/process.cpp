@@ -10,10 +10,13 @@
 #include <chrono>
 #include <cstring>
 
+extern char** environ;
+
 namespace sqlink::testing {
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input,
-                          int timeout_ms) {
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
+  const std::string& input = options.input;
+  const int timeout_ms = options.timeout_ms;
   ProcessResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(out_pipe, O_CLOEXEC) != 0 ||
@@ -24,12 +27,28 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   std::vector<char*> cargv;
   for (const auto& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
   cargv.push_back(nullptr);
+  // The child's environment: ours, with extra_env replacing or adding entries.
+  std::vector<std::string> env_entries;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry(*e);
+    const std::string name = entry.substr(0, entry.find('='));
+    bool replaced = false;
+    for (const auto& extra : options.extra_env) {
+      replaced = replaced || extra.substr(0, extra.find('=')) == name;
+    }
+    if (!replaced) env_entries.push_back(entry);
+  }
+  env_entries.insert(env_entries.end(), options.extra_env.begin(), options.extra_env.end());
+  std::vector<char*> cenv;
+  for (auto& e : env_entries) cenv.push_back(e.data());
+  cenv.push_back(nullptr);
   const pid_t pid = fork();
   if (pid == 0) {
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
     dup2(in_pipe[0], STDIN_FILENO);
     dup2(out_pipe[1], STDOUT_FILENO);
     dup2(err_pipe[1], STDERR_FILENO);
-    execv(cargv[0], cargv.data());
+    execve(cargv[0], cargv.data(), cenv.data());
     _exit(127);
   }
   close(in_pipe[0]);

@@ -14,9 +14,21 @@ struct ProcessResult {
   std::string err;
 };
 
-// Runs argv (argv[0] is a path) with `input` on stdin; never throws. A run that takes longer
-// than timeout_ms is killed and reported with term_signal SIGKILL.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {},
-                          int timeout_ms = 30000);
+struct ProcessOptions {
+  std::string input;                     // fed to stdin
+  int timeout_ms = 30000;                // then the process is killed (term_signal SIGKILL)
+  std::vector<std::string> extra_env;    // NAME=VALUE entries added to (or replacing in) ours
+  std::string cwd;                       // empty: ours
+};
+
+// Runs argv (argv[0] is a path); never throws.
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options);
+inline ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = {},
+                                 int timeout_ms = 30000) {
+  ProcessOptions options;
+  options.input = input;
+  options.timeout_ms = timeout_ms;
+  return run_process(argv, options);
+}
 
 }  // namespace sqlink::testing
