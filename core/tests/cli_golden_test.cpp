@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sqlink {
 namespace {
@@ -86,21 +87,10 @@ std::vector<std::string> case_names() {
   return names;
 }
 
-class TempDir {
+// A scratch directory, removed afterwards (support/temp_dir.hpp).
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sqlink-golden-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = fs::canonical(tmpl).string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("golden") {}
 };
 
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {

@@ -13,27 +13,17 @@
 #include <string_view>
 
 #include "sqlink/host.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sqlink {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+// A scratch directory, removed afterwards (support/temp_dir.hpp).
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sqlink-host-allow-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = fs::canonical(tmpl).string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("host-allow") {}
 };
 
 ::testing::AssertionResult FailsWith(const Result<LoadReport>& result, Errc code,

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "sqlink/host.hpp"
+#include "support/sql.hpp"
 
 // LeakSanitizer asks for this at leak-check time (process exit): the suppressions of
 // fixtures/ext/lsan.supp, read into static storage (no destructor runs before LSan does).
@@ -29,22 +30,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPcre = "/usr/lib/sqlite3/pcre.so";
 
-std::string scalar(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    return std::string("ERROR: ") + sqlite3_errmsg(db);
-  }
-  std::string out = "<none>";
-  const int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_ROW) {
-    const auto* text = sqlite3_column_text(stmt, 0);
-    out = text ? reinterpret_cast<const char*>(text) : "NULL";
-  } else if (rc != SQLITE_DONE) {
-    out = std::string("ERROR: ") + sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(stmt);
-  return out;
-}
+using testing::scalar;
 
 TEST(HostPcre, RegexpWorksByOperatorAndByPrefixedNameAndIsRecorded) {
   ASSERT_TRUE(fs::exists(kPcre)) << "the sqlite3-pcre package is part of the bootstrap";

@@ -11,45 +11,21 @@
 #include <vector>
 
 #include "sqlink/host.hpp"
+#include "support/temp_dir.hpp"
+#include "support/sql.hpp"
 
 namespace sqlink {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+// A scratch directory, removed afterwards (support/temp_dir.hpp).
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sqlink-host-prefer-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = fs::canonical(tmpl).string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("host-prefer") {}
 };
 
-std::string scalar(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    return std::string("ERROR: ") + sqlite3_errmsg(db);
-  }
-  std::string out = "<none>";
-  const int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_ROW) {
-    const auto* text = sqlite3_column_text(stmt, 0);
-    out = text ? reinterpret_cast<const char*>(text) : "NULL";
-  } else if (rc != SQLITE_DONE) {
-    out = std::string("ERROR: ") + sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(stmt);
-  return out;
-}
+using testing::scalar;
 
 void stray(sqlite3_context* ctx, int, sqlite3_value**) { sqlite3_result_null(ctx); }
 

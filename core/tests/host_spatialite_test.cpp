@@ -11,6 +11,7 @@
 #include <string>
 
 #include "sqlink/host.hpp"
+#include "support/sql.hpp"
 
 namespace sqlink {
 namespace {
@@ -20,22 +21,7 @@ namespace fs = std::filesystem;
 constexpr const char* kSpatialite = "/usr/lib/x86_64-linux-gnu/mod_spatialite.so";
 constexpr const char* kLibDir = "/usr/lib/x86_64-linux-gnu";
 
-std::string scalar(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
-    return std::string("ERROR: ") + sqlite3_errmsg(db);
-  }
-  std::string out = "<none>";
-  const int rc = sqlite3_step(stmt);
-  if (rc == SQLITE_ROW) {
-    const auto* text = sqlite3_column_text(stmt, 0);
-    out = text ? reinterpret_cast<const char*>(text) : "NULL";
-  } else if (rc != SQLITE_DONE) {
-    out = std::string("ERROR: ") + sqlite3_errmsg(db);
-  }
-  sqlite3_finalize(stmt);
-  return out;
-}
+using testing::scalar;
 
 class HostSpatialiteTest : public ::testing::Test {
  protected:

@@ -18,30 +18,17 @@
 
 #include "sqlink/limits.hpp"
 #include "sqlink/path_guard.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sqlink {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A fresh directory from mkdtemp, canonical, removed with everything in it afterwards.
-class TempDir {
+// A scratch directory, removed afterwards (support/temp_dir.hpp).
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sqlink-path-guard-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = fs::canonical(tmpl).string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("path-guard") {}
 };
 
 ::testing::AssertionResult FailsWith(const Error& error, Errc code, std::string_view raw) {

@@ -11,27 +11,17 @@
 #include <vector>
 
 #include "sqlink/prefix.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sqlink {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
+// A scratch directory, removed afterwards (support/temp_dir.hpp).
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sqlink-prefix-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("prefix") {}
 };
 
 ::testing::AssertionResult FailsWith(const Error& error, Errc code, std::string_view raw) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "sqlink/spawn.hpp"
+#include "support/temp_dir.hpp"
 
 namespace sqlink {
 namespace {
@@ -29,24 +30,10 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// A fresh directory from mkdtemp, canonical, removed with everything in it afterwards.
-class TempDir {
+// A scratch directory, removed afterwards (support/temp_dir.hpp).
+class TempDir : public testing::TempDir {
  public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sqlink-spawn-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) std::abort();
-    path_ = fs::canonical(tmpl).string();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : testing::TempDir("spawn") {}
 };
 
 std::string read_file(const std::string& path) {
