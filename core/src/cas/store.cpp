@@ -4,8 +4,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "cas/internal.hpp"
@@ -89,7 +92,20 @@ Result<void> set_pragmas(Connection& db, const CasOptions& options, std::string_
   if (options.read_only) return {};
   // WAL lets readers run beside one writer; NORMAL sync in WAL mode survives a killed process
   // (only a power cut can lose the last commits, and never corrupts).
-  if (auto r = db.exec("PRAGMA journal_mode = WAL", doing); !r.ok()) return r;
+  //
+  // Switching an old rollback-journal file to WAL needs an exclusive lock, and SQLite answers
+  // SQLITE_BUSY at once when another process holds any lock, without calling the busy handler.
+  // Several processes opening an old store together (the concurrency test does) would fail, so
+  // the switch is retried, with backoff, for as long as the busy timeout allows.
+  const auto deadline = std::chrono::steady_clock::now() + options.busy_timeout;
+  auto pause = std::chrono::milliseconds(1);
+  for (;;) {
+    auto r = db.exec("PRAGMA journal_mode = WAL", doing);
+    if (r.ok()) break;
+    if (r.error().code != Errc::timeout || std::chrono::steady_clock::now() >= deadline) return r;
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
   return db.exec("PRAGMA synchronous = NORMAL", doing);
 }
 
