@@ -164,6 +164,26 @@ TEST_F(CliSession, CorruptCachedBytesAreRefusedNotLoaded) {
   EXPECT_NE(verify.out.find("1 bad"), std::string::npos) << verify.out;
 }
 
+TEST_F(CliSession, MemberNamesFromTheCacheCannotWriteOutsideItsLibDirectory) {
+  ASSERT_EQ(sqlink({"--grant", "native"}, std::string(".load ") + kPcre + "\n.bundle save re\n").exit_code, 0);
+  // A cache imported from elsewhere can hold any member name; make one that climbs.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(at("cache/cas.sqlite").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE __cas_bundle_member SET extension_name = '../../../escaped'", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto r = sqlink({"--bundle-load", "re", ".prefix", "list"});
+  EXPECT_FALSE(fs::exists(at("escaped.so")));
+  EXPECT_FALSE(fs::exists(at("cache/escaped.so")));
+  for (const auto& entry : fs::recursive_directory_iterator(dir_)) {
+    if (entry.path().filename() == "escaped.so") {
+      ADD_FAILURE() << "written outside the lib directory: " << entry.path();
+    }
+  }
+  EXPECT_EQ(r.term_signal, 0);
+}
+
 TEST_F(CliSession, SpatialiteFunctionsAllArrivePrefixed) {
   auto r = sqlink({"--grant", "native", "--db", "geo.db", "--json", ".load", kSpatialite});
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "sqlink/limits.hpp"
+#include "sqlink/prefix.hpp"
 #include "sqlink/resolver.hpp"
 #include "sqlink/transport.hpp"
 #include "sqlink/units.hpp"
@@ -124,8 +125,11 @@ Result<std::string> materialise(Context& ctx, const std::string& name, const Has
                                 std::string_view bytes) {
   auto lib = ctx.lib_dir();
   if (!lib) return std::move(lib).error();
+  // The name may come from an imported cache, so it never reaches the path as it is: as an
+  // identifier it cannot climb out of the directory, and it keeps the letters SQLite derives
+  // the entry point from.
   const fs::path dir = fs::path(*lib) / hash.hex();
-  const fs::path file = dir / (name + ".so");
+  const fs::path file = dir / (identifier_from(name) + ".so");
   std::error_code ec;
   if (fs::exists(file, ec)) {
     auto existing = read_capped(file.string(), bytes.size());
@@ -133,7 +137,8 @@ Result<std::string> materialise(Context& ctx, const std::string& name, const Has
     fs::remove(file, ec);  // a damaged copy is rewritten below
   }
   fs::create_directories(dir, ec);
-  const fs::path tmp = dir / (name + ".so.tmp");
+  const fs::path tmp = file.string() + ".tmp";
+  fs::remove(tmp, ec);  // left by a crash; read-only, so O_TRUNC alone would fail for non-root
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0500);
   bool ok = fd >= 0;
   for (std::size_t done = 0; ok && done < bytes.size();) {
