@@ -59,8 +59,10 @@ class Printer {
     } else {
       io_.err << "sqlink: error: ";
       if (line != 0) io_.err << "line " << line << ": ";
-      io_.err << e.message << '\n';
-      if (!e.hint.empty()) io_.err << "sqlink: hint: " << e.hint << '\n';
+      // Messages name their input through quoted() already; this also covers text that came
+      // from elsewhere (an SQLite or system message quoting a name). sanitize() is idempotent.
+      io_.err << safe(e.message) << '\n';
+      if (!e.hint.empty()) io_.err << "sqlink: hint: " << safe(e.hint) << '\n';
     }
     return e.exit_code();
   }
