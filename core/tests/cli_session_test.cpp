@@ -166,22 +166,22 @@ TEST_F(CliSession, CorruptCachedBytesAreRefusedNotLoaded) {
 
 TEST_F(CliSession, MemberNamesFromTheCacheCannotWriteOutsideItsLibDirectory) {
   ASSERT_EQ(sqlink({"--grant", "native"}, std::string(".load ") + kPcre + "\n.bundle save re\n").exit_code, 0);
-  // A cache imported from elsewhere can hold any member name; make one that climbs.
+  // A cache imported from elsewhere can hold any member name; make one that climbs. (It keeps
+  // "pcre" in it so the LeakSanitizer suppression for Debian's pcre.so still matches.)
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(at("cache/cas.sqlite").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE __cas_bundle_member SET extension_name = '../../../escaped'", nullptr,
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE __cas_bundle_member SET extension_name = '../../../pcre'", nullptr,
                          nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
   auto r = sqlink({"--bundle-load", "re", ".prefix", "list"});
-  EXPECT_FALSE(fs::exists(at("escaped.so")));
-  EXPECT_FALSE(fs::exists(at("cache/escaped.so")));
+  EXPECT_EQ(r.term_signal, 0) << r.err;
+  const std::string lib = at("cache/lib/");
   for (const auto& entry : fs::recursive_directory_iterator(dir_)) {
-    if (entry.path().filename() == "escaped.so") {
-      ADD_FAILURE() << "written outside the lib directory: " << entry.path();
+    if (entry.path().extension() == ".so") {
+      EXPECT_EQ(entry.path().string().rfind(lib, 0), 0u) << "written outside the lib directory: " << entry.path();
     }
   }
-  EXPECT_EQ(r.term_signal, 0);
 }
 
 TEST_F(CliSession, SpatialiteFunctionsAllArrivePrefixed) {
