@@ -63,6 +63,16 @@ TEST(Sanitize, OutputNeverContainsControlBytesForAnyByte) {
   }
 }
 
+TEST(HasControlByte, FlagsC0AndDelOnly) {
+  EXPECT_FALSE(has_control_byte(""));
+  EXPECT_FALSE(has_control_byte("plain /path-1.0 caf\xc3\xa9 \xff"));
+  EXPECT_TRUE(has_control_byte(std::string("a\0b", 3)));
+  EXPECT_TRUE(has_control_byte("tab\there"));
+  EXPECT_TRUE(has_control_byte("\x1f"));
+  EXPECT_TRUE(has_control_byte("x\x7f"));
+  EXPECT_FALSE(has_control_byte(" ~"));
+}
+
 TEST(Quoted, WrapsTheSanitisedInputAndBeatsStdQuoted) {
   const std::string s = "a\x01";
   EXPECT_EQ(quoted(s), "'a\\x01'");  // std::string argument: must not resolve to std::quoted

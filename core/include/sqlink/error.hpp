@@ -63,6 +63,9 @@ int errc_exit_code(Errc code) noexcept;
 // that are not valid UTF-8 become \xNN; input longer than max_bytes is cut and marked with
 // "...". Printable text, including backslashes, is left as it is.
 std::string sanitize(std::string_view raw, std::size_t max_bytes = limits::kMaxEchoBytes);
+// True when `text` holds a C0 control byte (NUL included) or DEL: what every name, path and
+// value the library accepts must be free of. Bytes >= 0x80 are not judged here.
+bool has_control_byte(std::string_view text) noexcept;
 // sanitize() wrapped in single quotes: the form every message uses to name its input.
 // The overloads are exact matches so that argument-dependent lookup never picks std::quoted.
 std::string quoted(std::string_view raw);

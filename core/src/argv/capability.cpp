@@ -21,13 +21,6 @@ constexpr std::array kCapabilities = {
 #undef SQLINK_X
 };
 
-bool has_control_byte(std::string_view s) {
-  for (const char c : s) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b == 0x7f) return true;
-  }
-  return false;
-}
 
 }  // namespace
 

@@ -38,13 +38,6 @@ std::string arg_text(FlagId id, std::string_view value) {
   return std::string(flag(id).spelling) + "=" + std::string(value);
 }
 
-bool has_control_byte(std::string_view s) {
-  for (const char c : s) {
-    const auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b == 0x7f) return true;
-  }
-  return false;
-}
 
 // Checks a flag's value against its kind's limits (paths and refs: non-empty, bounded,
 // control-free). Capability lists are checked by parse_capabilities.

@@ -15,12 +15,6 @@ namespace {
 
 constexpr std::string_view kFileName = "cas.sqlite";
 
-bool has_control_byte(std::string_view s) noexcept {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);

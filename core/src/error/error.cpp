@@ -100,6 +100,14 @@ std::string sanitize(std::string_view raw, std::size_t max_bytes) {
   return out;
 }
 
+bool has_control_byte(std::string_view text) noexcept {
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) return true;
+  }
+  return false;
+}
+
 std::string quoted(std::string_view raw) { return "'" + sanitize(raw) + "'"; }
 
 Error Error::make(Errc code, std::string message, std::string_view raw_input, std::string hint) {

@@ -31,12 +31,6 @@ constexpr unsigned char kElfMagic[4] = {0x7f, 'E', 'L', 'F'};
 
 std::string errno_text(int err) { return std::generic_category().message(err); }
 
-bool has_control_byte(std::string_view s) noexcept {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
 
 std::optional<std::string> canonical(const std::string& path, int& err) {
   struct FreeDeleter {

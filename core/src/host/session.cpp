@@ -24,12 +24,6 @@ using host_detail::Extension;
 constexpr int kBusyTimeoutMs = 5000;
 constexpr const char* kLoadSavepoint = "sqlink_load";
 
-bool has_control_byte(std::string_view s) noexcept {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    const auto b = static_cast<unsigned char>(c);
-    return b < 0x20 || b == 0x7f;
-  });
-}
 
 std::optional<Error> check_db_path(std::string_view path) {
   const std::string named = "database " + quoted(path);

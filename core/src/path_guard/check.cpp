@@ -17,7 +17,6 @@ namespace sqlink {
 namespace {
 
 using path_guard_detail::errno_text;
-using path_guard_detail::has_control_byte;
 
 // `what` names the kind of input ("crate root", "allowed prefix") in the message.
 std::optional<Error> check_path_input(std::string_view what, std::string_view raw) {

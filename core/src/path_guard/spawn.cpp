@@ -28,7 +28,6 @@ namespace sqlink {
 namespace {
 
 using path_guard_detail::errno_text;
-using path_guard_detail::has_control_byte;
 using Clock = std::chrono::steady_clock;
 
 // Where in the child something failed, reported to the parent through a CLOEXEC pipe.

@@ -10,12 +10,6 @@
 namespace sqlink::prefix_detail {
 namespace {
 
-bool has_control_byte(std::string_view text) noexcept {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
 
 // The checks every kind of input shares; `named` is e.g. "prefix 'x'".
 std::optional<Error> check_common(const std::string& named, std::string_view raw,

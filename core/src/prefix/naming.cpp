@@ -16,12 +16,6 @@ bool is_ident_start(char c) noexcept {
 }
 bool is_ident_byte(char c) noexcept { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 
-bool has_control_byte(std::string_view text) noexcept {
-  for (unsigned char c : text) {
-    if (c < 0x20 || c == 0x7f) return true;
-  }
-  return false;
-}
 
 struct KindInfo {
   NameKind kind;
