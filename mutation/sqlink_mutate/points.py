@@ -1,0 +1,121 @@
+"""Mutation points: runs the Clang-based finder (mutation/finder) and caches what it found."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from .build import SchemaBuild, file_hash
+from .cache import Cache
+from .errors import MutateError
+from .log import log
+from .project import Project
+
+MUTATION_DIR = Path(__file__).resolve().parent.parent
+FINDER_SOURCE = MUTATION_DIR / "finder"
+RUNTIME_HEADER = MUTATION_DIR / "runtime" / "sqlink_mutate_runtime.hpp"
+SOURCE_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx", ".def", ".inc", ".in"}
+
+
+def ensure_finder(work_root: Path) -> Path:
+    """Builds sqlink-mutate-points (an up-to-date build is a no-op) and returns its path."""
+    build = work_root / "finder"
+    binary = build / "sqlink-mutate-points"
+    if not (build / "build.ninja").exists():
+        log("configure the mutation-point finder")
+        r = subprocess.run(["cmake", "-S", str(FINDER_SOURCE), "-B", str(build), "-G", "Ninja",
+                            "-DCMAKE_BUILD_TYPE=Release"], capture_output=True, text=True)
+        if r.returncode != 0:
+            raise MutateError(f"configuring {FINDER_SOURCE} failed:\n{r.stdout[-2000:]}{r.stderr[-2000:]}")
+    r = subprocess.run(["cmake", "--build", str(build), "--target", "sqlink-mutate-points"],
+                       capture_output=True, text=True)
+    if r.returncode != 0 or not binary.exists():
+        raise MutateError(f"building the finder failed:\n{r.stdout[-3000:]}{r.stderr[-2000:]}")
+    return binary
+
+
+def _tree_hash(root: Path, skip: list[Path]) -> str:
+    """Hash of every C/C++ source and header under root (build trees and .git excluded)."""
+    h = hashlib.sha256()
+    skip_set = {str(p.resolve()) for p in skip}
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames
+                             if d != ".git" and str(Path(dirpath, d).resolve()) not in skip_set
+                             and not os.path.exists(os.path.join(dirpath, d, "CMakeCache.txt")))
+        for name in sorted(filenames):
+            if Path(name).suffix in SOURCE_SUFFIXES:
+                path = Path(dirpath, name)
+                h.update(str(path.relative_to(root)).encode() + b"\0" + file_hash(path).encode())
+    return h.hexdigest()
+
+
+def _finder_db(sb: SchemaBuild, out: Path) -> Path:
+    """The schema build's compile database without the launcher in front of the compiler."""
+    launcher = str(Path(__file__).resolve().parent / "launcher.py")
+    entries = sb.compile_commands()
+    for e in entries:
+        args = e.get("arguments")
+        if args and launcher in args:
+            e["arguments"] = args[args.index(launcher) + 3:]
+        elif "command" in e and launcher in e["command"]:
+            head, _, tail = e["command"].partition(launcher)
+            e["command"] = tail.strip().split(" ", 2)[2]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "compile_commands.json").write_text(json.dumps(entries, indent=1))
+    return out
+
+
+def find(project: Project, sb: SchemaBuild, work_root: Path, cache: Cache) -> dict:
+    """points.json as a dict, plus each schema's bytes under 'schemas' (path -> bytes)."""
+    finder = ensure_finder(work_root)
+    out = sb.work / "points"
+    tus = project.tu_files()
+    mutate = project.mutate_files()
+    args = ["--block-removal"] if project.block_removal else []
+    key = hashlib.sha256(json.dumps({
+        "finder": file_hash(finder), "runtime": file_hash(RUNTIME_HEADER),
+        "tree": _tree_hash(project.source_dir, [sb.work.parent, sb.work]),
+        "tus": tus, "mutate": mutate, "args": args,
+        "commands": [e for e in sb.compile_commands()
+                     if os.path.relpath(os.path.join(e["directory"], e["file"]), project.source_dir) in tus],
+    }, sort_keys=True).encode()).hexdigest()
+    cached = cache.blob(f"points:{key}")
+    if cached is not None and (out / "points.json").exists():
+        points = json.loads((out / "points.json").read_text())
+        if points.get("_cache_key") == key:
+            log(f"mutation points: {len(points['mutants'])} (cached)")
+            return _with_schemas(points, out)
+    db = _finder_db(sb, sb.work / "finder-db")
+    if out.exists():
+        shutil.rmtree(out)
+    command = [str(finder), "-p", str(db), "--root", str(project.source_dir), "--out", str(out),
+               "--runtime-include", str(RUNTIME_HEADER), *args]
+    for m in mutate:
+        command += ["--mutate", m]
+    command += [str(project.source_dir / t) for t in tus]
+    log(f"finding mutation points in {len(mutate)} file(s) ({len(tus)} translation unit(s))")
+    r = subprocess.run(command, capture_output=True, text=True)
+    if r.returncode != 0 or not (out / "points.json").exists():
+        raise MutateError(f"the mutation-point finder failed (exit {r.returncode}):\n"
+                          f"{r.stderr[-4000:]}")
+    points = json.loads((out / "points.json").read_text())
+    for err in points.get("errors", []):
+        log(f"warning: {err.get('tu')}: {err.get('message', '')[:300]}")
+    points["_cache_key"] = key
+    (out / "points.json").write_text(json.dumps(points))
+    cache.put_blob(f"points:{key}", {"mutants": len(points["mutants"])})
+    log(f"mutation points: {len(points['mutants'])} in {len(points['files'])} file(s), "
+        f"{len(points.get('suppressed', []))} suppressed")
+    return _with_schemas(points, out)
+
+
+def _with_schemas(points: dict, out: Path) -> dict:
+    schemas = {}
+    for f in points["files"]:
+        if f.get("schema"):
+            schemas[f["path"]] = (out / f["schema"]).read_bytes()
+    points["schemas"] = schemas
+    return points
