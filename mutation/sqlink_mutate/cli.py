@@ -76,6 +76,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--in-diff", metavar="REF", help="only mutants on lines changed since REF")
     run.add_argument("--shard", type=_shard, metavar="K/N", help="run shard K of N (see merge)")
     run.add_argument("--mutants", metavar="IDS", help="only these mutant ids (comma-separated)")
+    run.add_argument("--max-time", type=_count, metavar="SECONDS",
+                     help="start no mutant after SECONDS from the start; the rest are reported "
+                          "Pending (not scored) and run next time (verdicts are cached)")
     run.add_argument("--no-cache", action="store_true", help="ignore and do not write the verdict cache")
     run.add_argument("--no-tce", action="store_true", help="do not prune equivalent mutants")
     run.add_argument("--no-forkserver", action="store_true",
@@ -119,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             baseline=baseline, update_baseline=args.update_baseline,
             use_cache=not getattr(args, "no_cache", False),
             use_tce=not getattr(args, "no_tce", False),
-            use_forkserver=not getattr(args, "no_forkserver", False))
+            use_forkserver=not getattr(args, "no_forkserver", False),
+            max_time=getattr(args, "max_time", None))
         if getattr(args, "mutants", None):
             try:
                 opts.only = {int(x) for x in args.mutants.split(",") if x}

@@ -16,7 +16,7 @@ from pathlib import Path
 from .cache import Cache
 from .errors import BaselineFailure, MutateError
 from .log import log
-from .runner import PASS, Runner
+from .runner import FAIL, PASS, Runner
 from .tests import Test
 
 
@@ -45,11 +45,12 @@ def read_reached(directory: str) -> tuple[set[int], set[int]]:
 
 
 def measure(tests: list[Test], jobs: int, scratch: str, rlimit_as_mb: int, cache: Cache,
-            binaries_hash: str, timeout_cap: float = 600.0) -> list[TestCoverage]:
+            program_hash, timeout_cap: float = 600.0) -> list[TestCoverage]:
+    """program_hash(test): the hash of what judges the test, keying its cached coverage."""
     results: list[TestCoverage | None] = [None] * len(tests)
     todo = []
     for i, test in enumerate(tests):
-        hit = cache.coverage(f"{binaries_hash}:{test.id}")
+        hit = cache.coverage(f"{program_hash(test)}:{test.id}")
         if hit is not None:
             results[i] = TestCoverage(test, hit["duration"], set(hit["reached"]))
         else:
@@ -86,7 +87,7 @@ def measure(tests: list[Test], jobs: int, scratch: str, rlimit_as_mb: int, cache
                 failures.append(f"{test.name}: {outcome.status} ({outcome.detail})\n{tail}")
             return
         results[i] = TestCoverage(test, outcome.duration, reached)
-        cache.put_coverage(f"{binaries_hash}:{test.id}",
+        cache.put_coverage(f"{program_hash(test)}:{test.id}",
                            {"duration": outcome.duration, "reached": sorted(reached)})
         try:
             os.unlink(log_path)
@@ -105,22 +106,30 @@ def measure(tests: list[Test], jobs: int, scratch: str, rlimit_as_mb: int, cache
     return [r for r in results if r is not None]
 
 
-def prove_activation(coverage: list[TestCoverage], scratch: str, rlimit_as_mb: int) -> int | None:
-    """Runs one covering test with one mutant forced on and checks the runtime saw it active."""
-    for tc in sorted(coverage, key=lambda c: c.duration):
-        if not tc.reached:
-            continue
-        mutant = min(tc.reached)
-        runner = Runner(scratch, rlimit_as_mb)
-        cov_dir = tempfile.mkdtemp(prefix="prove-", dir=scratch)
-        try:
-            runner.run(tc.test, mutant, max(10.0, tc.duration * 10), coverage_dir=cov_dir)
-            _, active = read_reached(cov_dir)
-        finally:
-            runner.close()
-            shutil.rmtree(cov_dir, ignore_errors=True)
-        if mutant not in active:
-            raise MutateError(f"mutant {mutant} was forced on for test {tc.test.name}, but the "
-                              "schema runtime never saw it active: activation is broken")
-        return mutant
+def prove_activation(coverage: list[TestCoverage], scratch: str, rlimit_as_mb: int,
+                     attempts: int = 20) -> int | None:
+    """Runs covering tests with one mutant forced on and checks the runtime saw it active.
+
+    A mutant that crashes or hangs its test leaves no record, so candidates are tried until
+    one run ends normally (passing or failing); that run must have seen its mutant active."""
+    candidates = [(tc, m) for tc in sorted(coverage, key=lambda c: c.duration)
+                  for m in sorted(tc.reached)[:3]][:attempts]
+    runner = Runner(scratch, rlimit_as_mb)
+    try:
+        for tc, mutant in candidates:
+            cov_dir = tempfile.mkdtemp(prefix="prove-", dir=scratch)
+            try:
+                outcome = runner.run(tc.test, mutant, max(10.0, tc.duration * 10),
+                                     coverage_dir=cov_dir)
+                _, active = read_reached(cov_dir)
+            finally:
+                shutil.rmtree(cov_dir, ignore_errors=True)
+            if outcome.status not in (PASS, FAIL):
+                continue
+            if mutant not in active:
+                raise MutateError(f"mutant {mutant} was forced on for test {tc.test.name}, but "
+                                  "the schema runtime never saw it active: activation is broken")
+            return mutant
+    finally:
+        runner.close()
     return None

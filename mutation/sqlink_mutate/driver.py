@@ -17,7 +17,7 @@ from . import elements, gate, points as points_mod, tce
 from .build import SchemaBuild, file_hash
 from .cache import Cache
 from .errors import EXIT_BELOW_GATE, EXIT_OK, MutateError, UsageError
-from .execute import IGNORED, NO_COVERAGE, Executor, order_key
+from .execute import IGNORED, NO_COVERAGE, PENDING, Executor, order_key
 from .log import duration, log
 from .project import Project
 from .rebuild import Rebuilder
@@ -41,6 +41,8 @@ class Options:
     use_tce: bool = True
     use_forkserver: bool = True
     only: set[int] | None = None
+    max_time: float | None = None   # seconds from the start; then no new mutant starts
+    started: float = dataclasses.field(default_factory=time.monotonic)
 
 
 @dataclasses.dataclass
@@ -55,26 +57,38 @@ class Prepared:
     tests: list
     coverage: list
     covering: dict[int, list]
-    binaries_hash: str
+    programs: ProgramHashes
     scratch: str
     timings: dict
+    ranges: dict | None = None   # --in-diff: changed line ranges per file
 
 
-def binaries_hash(build_dir: Path) -> str:
-    """Hash of every executable and library the schema build produced."""
-    h = hashlib.sha256()
-    for dirpath, dirnames, filenames in os.walk(build_dir):
-        dirnames[:] = sorted(d for d in dirnames if d not in ("CMakeFiles", "Testing"))
-        for name in sorted(filenames):
-            path = os.path.join(dirpath, name)
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            if stat.S_ISREG(st.st_mode) and (st.st_mode & 0o111 or name.endswith((".a", ".so"))):
-                h.update(os.path.relpath(path, build_dir).encode() + b"\0")
-                h.update(file_hash(Path(path)).encode())
-    return h.hexdigest()
+class ProgramHashes:
+    """Hashes of what the schema build produced, so a cached verdict is reused only while the
+    programs that judged it are unchanged: the test program of each covering test, plus every
+    other program and library (those a test may start, such as a CLI, or load)."""
+
+    def __init__(self, build_dir: Path, tests: list):
+        self.by_path: dict[str, str] = {}
+        for dirpath, dirnames, filenames in os.walk(build_dir):
+            dirnames[:] = sorted(d for d in dirnames if d not in ("CMakeFiles", "Testing"))
+            for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                if stat.S_ISREG(st.st_mode) and (st.st_mode & 0o111 or name.endswith((".a", ".so"))):
+                    self.by_path[os.path.realpath(path)] = file_hash(Path(path))
+        test_programs = {os.path.realpath(t.command[0]) for t in tests}
+        others = hashlib.sha256()
+        for path in sorted(set(self.by_path) - test_programs):
+            others.update(path.encode() + b"\0" + self.by_path[path].encode())
+        self.others = others.hexdigest()
+
+    def of_test(self, test) -> str:
+        program = os.path.realpath(test.command[0])
+        return hashlib.sha256((self.by_path.get(program, program) + self.others).encode()).hexdigest()
 
 
 def prepare(project: Project, opts: Options) -> Prepared:
@@ -85,7 +99,11 @@ def prepare(project: Project, opts: Options) -> Prepared:
     cache = Cache(work / "cache.sqlite" if opts.use_cache else None)
     sb = SchemaBuild(project, work, opts.jobs)
     sb.configure()
-    points = points_mod.find(project, sb, opts.work_root, cache)
+    ranges = None
+    if opts.in_diff:
+        ranges = diff_mod.changed_lines(project.source_dir, opts.in_diff)
+    points = points_mod.find(project, sb, opts.work_root, cache,
+                             set(ranges) if ranges is not None else None)
     shadow = dict(points["schemas"])
     fallback: list[str] = []
     log(f"schema build: {len(shadow)} schema file(s)")
@@ -105,11 +123,12 @@ def prepare(project: Project, opts: Options) -> Prepared:
     timings["setup"] = time.monotonic() - t0
     t1 = time.monotonic()
     tests = discover(sb.build_dir, project.ctest_args, project.expand_gtest)
-    bhash = binaries_hash(sb.build_dir)
+    programs = ProgramHashes(sb.build_dir, tests)
     scratch = tempfile.mkdtemp(prefix="sqlink-mutate-")
     log(f"baseline: {len(tests)} test(s), fork server for "
         f"{len({t.binary for t in tests if t.binary})} program(s)")
-    cov = coverage_mod.measure(tests, opts.jobs, scratch, project.rlimit_as_mb, cache, bhash)
+    cov = coverage_mod.measure(tests, opts.jobs, scratch, project.rlimit_as_mb, cache,
+                               programs.of_test)
     proved = coverage_mod.prove_activation(cov, scratch, project.rlimit_as_mb)
     if proved is not None:
         log(f"schema check: whole suite passes with no mutant active; mutant {proved} forced on "
@@ -119,17 +138,16 @@ def prepare(project: Project, opts: Options) -> Prepared:
         for mid in tc.reached:
             covering.setdefault(mid, []).append(tc)
     timings["initialRun"] = time.monotonic() - t1
-    return Prepared(project, sb, cache, points, shadow, fallback, tests, cov, covering, bhash,
-                    scratch, timings)
+    return Prepared(project, sb, cache, points, shadow, fallback, tests, cov, covering, programs,
+                    scratch, timings, ranges)
 
 
 def select(p: Prepared, opts: Options) -> list[dict]:
     mutants = p.points["mutants"]
-    if opts.in_diff:
-        ranges = diff_mod.changed_lines(p.project.source_dir, opts.in_diff)
-        mutants = [m for m in mutants if diff_mod.touches(ranges, m)]
+    if p.ranges is not None:
+        mutants = [m for m in mutants if diff_mod.touches(p.ranges, m)]
         log(f"--in-diff {opts.in_diff}: {len(mutants)} mutant(s) on changed lines in "
-            f"{len(ranges)} changed file(s)")
+            f"{len(p.ranges)} changed file(s)")
     if opts.shard:
         k, n = opts.shard
         mutants = [m for m in mutants if int(m["key"][:12], 16) % n == k - 1]
@@ -141,8 +159,10 @@ def select(p: Prepared, opts: Options) -> list[dict]:
 
 def verdict_key(p: Prepared, m: dict, file_sha: dict[str, str]) -> str:
     t = p.project.timeouts
-    return hashlib.sha256(json.dumps([m["key"], file_sha.get(m["file"], ""), p.binaries_hash,
-                                      [tc.test.id for tc in p.covering.get(m["id"], [])],
+    covering = p.covering.get(m["id"], [])
+    return hashlib.sha256(json.dumps([m["key"], file_sha.get(m["file"], ""),
+                                      [tc.test.id for tc in covering],
+                                      [p.programs.of_test(tc.test) for tc in covering],
                                       [t.factor, t.constant_s, t.floor_s]]).encode()).hexdigest()
 
 
@@ -152,7 +172,10 @@ def judge(p: Prepared, opts: Options, mutants: list[dict]) -> tuple[dict[int, di
     ids = {m["id"] for m in mutants}
     if opts.use_tce:
         t = time.monotonic()
-        pruned = tce.prune(p.points, p.sb, p.cache, opts.jobs)
+        tce_deadline = None
+        if opts.max_time:  # equivalence pruning may take a third of what is left
+            tce_deadline = t + (opts.started + opts.max_time - t) / 3
+        pruned = tce.prune(p.points, p.sb, p.cache, opts.jobs, tce_deadline)
         pruned = {k: v for k, v in pruned.items() if k in ids}
         log(f"TCE: {len(pruned)} equivalent or duplicate mutant(s) pruned "
             f"({time.monotonic() - t:.1f}s)")
@@ -186,12 +209,13 @@ def judge(p: Prepared, opts: Options, mutants: list[dict]) -> tuple[dict[int, di
         f"{len(rebuild)} to rebuild one by one")
     p.timings["_executed"] = len(to_run) + len(rebuild)
     p.timings["_cached"] = cached
+    deadline = opts.started + opts.max_time if opts.max_time else None
     executor = Executor(p.covering, p.project.timeouts, opts.jobs, p.scratch,
-                        p.project.rlimit_as_mb, opts.use_forkserver)
+                        p.project.rlimit_as_mb, opts.use_forkserver, deadline)
     results = executor.run(sorted(to_run))
     for mid, v in results.items():
         verdicts[mid] = v
-        if "flaky" not in v:
+        if "flaky" not in v and v["status"] != PENDING:
             p.cache.put_verdict(keys[mid], v)
     if rebuild:
         all_tests = sorted(p.coverage, key=order_key)
@@ -249,16 +273,25 @@ def run(project: Project, opts: Options) -> int:
     started = time.monotonic()
     if opts.ratchet and not opts.baseline.exists():
         raise UsageError(f"--ratchet: no baseline at {opts.baseline}")
+    if opts.in_diff:
+        changed = set(diff_mod.changed_lines(project.source_dir, opts.in_diff))
+        if not changed & set(project.mutate_files()):
+            log(f"--in-diff {opts.in_diff}: no file to mutate has changed; nothing to run")
+            config = {"project": project.name, "inDiff": opts.in_diff, "shard": None}
+            report = elements.build(project.source_dir, {"files": [], "mutants": []}, {}, [],
+                                    {}, config)
+            summary = elements.summarise(report, time.monotonic() - started, [], [])
+            summary.update(executed=0, cached=0)
+            return finish(report, summary, opts, diff_mode=True)
     p = prepare(project, opts)
     mutants = select(p, opts)
     t = time.monotonic()
     verdicts, flaky = judge(p, opts, mutants)
     p.timings["mutation"] = time.monotonic() - t
     selected_suppressed = p.points.get("suppressed", [])
-    if opts.in_diff:
-        ranges = diff_mod.changed_lines(project.source_dir, opts.in_diff)
+    if p.ranges is not None:
         selected_suppressed = [s for s in selected_suppressed if diff_mod.touches(
-            ranges, {"file": s["file"], "line": s["line"], "end_line": s["line"]})]
+            p.ranges, {"file": s["file"], "line": s["line"], "end_line": s["line"]})]
     if opts.shard and opts.shard[0] != 1:
         selected_suppressed = []
     points = dict(p.points, suppressed=selected_suppressed)

@@ -64,7 +64,8 @@ def build(project_root: Path, points: dict, verdicts: dict[int, dict], tests: li
             "location": {"start": {"line": s["line"], "column": 1},
                          "end": {"line": s["line"], "column": width + 1}},
             "status": IGNORED,
-            "statusReason": "suppressed: " + (s.get("reason") or "no reason given"),
+            "statusReason": "suppressed: " + ((s.get("reason") or "").lstrip("-—–: ")
+                                              or "no reason given"),
             "static": False})
     test_files: dict[str, dict] = {}
     for t in tests:

@@ -17,6 +17,7 @@ from .runner import CRASH, ERROR, FAIL, TIMEOUT, Runner
 
 KILLED, SURVIVED, TIMED_OUT, NO_COVERAGE = "Killed", "Survived", "Timeout", "NoCoverage"
 IGNORED, COMPILE_ERROR, RUNTIME_ERROR = "Ignored", "CompileError", "RuntimeError"
+PENDING = "Pending"
 
 
 def order_key(tc: TestCoverage) -> tuple:
@@ -65,7 +66,8 @@ class Progress:
 
 class Executor:
     def __init__(self, covering: dict[int, list[TestCoverage]], timeouts: Timeouts, jobs: int,
-                 scratch: str, rlimit_as_mb: int, use_forkserver: bool = True):
+                 scratch: str, rlimit_as_mb: int, use_forkserver: bool = True,
+                 deadline: float | None = None):
         self.covering = covering
         self.timeouts = timeouts
         self.jobs = jobs
@@ -73,9 +75,16 @@ class Executor:
         self.rlimit_as_mb = rlimit_as_mb
         self.use_forkserver = use_forkserver
         self.flaky: set[str] = set()
+        self.deadline = deadline  # time.monotonic() after which no mutant starts
+
+    def _out_of_time(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
 
     def _judge(self, runner: Runner, mutant: int, start_at: int = 0) -> dict:
         tests = self.covering.get(mutant, [])
+        if self._out_of_time():
+            return {"status": PENDING, "statusReason": "not run: the --max-time budget ran out",
+                    "coveredBy": [tc.test.id for tc in tests]}
         started = time.monotonic()
         completed = 0
         verdict: dict = {}
@@ -135,20 +144,22 @@ class Executor:
         results = self._pool(mutants, self.jobs, lambda r, m: self._judge(r, m), progress)
         # Timeouts: once more with one job, so a loaded machine is not mistaken for a loop.
         timed_out = [m for m, v in results.items() if v["status"] == TIMED_OUT]
-        if timed_out:
+        if timed_out and not self._out_of_time():
             log(f"re-running {len(timed_out)} timed-out mutant(s) with one job")
             again = self._pool(timed_out, 1, lambda r, m: self._judge(r, m), None)
             for m, v in again.items():
+                if v["status"] == PENDING:
+                    continue  # no time to retry: the first verdict stands
                 if v["status"] == TIMED_OUT:
                     v["statusReason"] += " (twice; the second time alone)"
                 results[m] = v
         # Survivors: confirm; a covering test that now fails flips its verdict: it is flaky.
         survivors = [m for m, v in results.items() if v["status"] == SURVIVED]
-        if survivors:
+        if survivors and not self._out_of_time():
             log(f"confirming {len(survivors)} survivor(s)")
             again = self._pool(survivors, self.jobs, lambda r, m: self._judge(r, m), None)
             for m, v in again.items():
-                if v["status"] != SURVIVED:
+                if v["status"] not in (SURVIVED, PENDING):
                     culprits = v.get("killedBy", [])
                     self.flaky.update(culprits)
                     results[m]["statusReason"] = (

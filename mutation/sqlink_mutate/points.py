@@ -68,12 +68,23 @@ def _finder_db(sb: SchemaBuild, out: Path) -> Path:
     return out
 
 
-def find(project: Project, sb: SchemaBuild, work_root: Path, cache: Cache) -> dict:
-    """points.json as a dict, plus each schema's bytes under 'schemas' (path -> bytes)."""
+def find(project: Project, sb: SchemaBuild, work_root: Path, cache: Cache,
+         only: set[str] | None = None) -> dict:
+    """points.json as a dict, plus each schema's bytes under 'schemas' (path -> bytes).
+
+    `only` limits the mutated files (--in-diff: the changed ones); the others keep their
+    original code, so the build and the run only pay for what changed."""
+    mutate = project.mutate_files()
+    tus = project.tu_files()
+    if only is not None:
+        mutate = [f for f in mutate if f in only]
+        if not project.tus:
+            tus = mutate
+        if not mutate:
+            log("no file to mutate among the changed files")
+            return {"version": 1, "files": [], "mutants": [], "suppressed": [], "schemas": {}}
     finder = ensure_finder(work_root)
     out = sb.work / "points"
-    tus = project.tu_files()
-    mutate = project.mutate_files()
     args = ["--block-removal"] if project.block_removal else []
     key = hashlib.sha256(json.dumps({
         "finder": file_hash(finder), "runtime": file_hash(RUNTIME_HEADER),

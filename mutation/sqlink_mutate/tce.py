@@ -15,6 +15,7 @@ import re
 import shlex
 import subprocess
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -47,7 +48,7 @@ def _ir_command(entry: dict, sb: SchemaBuild, out: Path) -> list[str]:
         if a in ("-c", "-MD", "-MMD", "-w", "-Wno-error") or a.startswith("-W"):
             continue
         keep.append(a)
-    return keep + ["-w", "-Wno-unknown-warning-option", "-DSQLINK_MUTATE_TCE", "-O0", "-Xclang",
+    return keep + ["-w", "-Wno-unknown-warning-option", "-Wno-c++11-narrowing", "-DSQLINK_MUTATE_TCE", "-O0", "-Xclang",
                    "-disable-O0-optnone", "-g0", "-S", "-emit-llvm", "-o", str(out)]
 
 
@@ -154,8 +155,10 @@ def analyse_tu(command: list[str], scratch: Path) -> dict[int, list[str]] | None
     return result
 
 
-def prune(points: dict, sb: SchemaBuild, cache: Cache, jobs: int) -> dict[int, str]:
-    """mutant id -> reason, for each mutant found equivalent or duplicate."""
+def prune(points: dict, sb: SchemaBuild, cache: Cache, jobs: int,
+          deadline: float | None = None) -> dict[int, str]:
+    """mutant id -> reason, for each mutant found equivalent or duplicate. Translation units
+    not analysed by `deadline` (time.monotonic()) and not cached are left unpruned."""
     commands = sb.compile_commands()
     by_tu = {os.path.relpath(os.path.join(e["directory"], e["file"]), sb.project.source_dir): e
              for e in commands}
@@ -166,6 +169,7 @@ def prune(points: dict, sb: SchemaBuild, cache: Cache, jobs: int) -> dict[int, s
     work = [(tu, paths) for tu, paths in sorted(by_unit.items()) if tu in by_tu]
     results: dict[int, str] = {}
     failed: list[str] = []
+    late: list[str] = []
 
     def one(item: tuple[str, list[str]]) -> None:
         tu, paths = item
@@ -175,6 +179,9 @@ def prune(points: dict, sb: SchemaBuild, cache: Cache, jobs: int) -> dict[int, s
             key = "tce:" + hashlib.sha256((points.get("_cache_key", "") + schemas
                                            + "\0".join(command[:-1])).encode()).hexdigest()
             hashes = cache.blob(key)
+            if hashes is None and deadline is not None and time.monotonic() > deadline:
+                late.append(tu)
+                return
             if hashes is None:
                 analysed = analyse_tu(command, Path(tmp))
                 if analysed is None:
@@ -199,6 +206,8 @@ def prune(points: dict, sb: SchemaBuild, cache: Cache, jobs: int) -> dict[int, s
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         list(pool.map(one, sorted(work)))
+    if late:
+        log(f"TCE skipped for {len(late)} translation unit(s): its share of --max-time ran out")
     if failed:
         log(f"TCE skipped for {len(failed)} file(s) that clang could not compile to IR: "
             + ", ".join(sorted(failed)[:5]))

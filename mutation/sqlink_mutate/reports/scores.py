@@ -12,8 +12,8 @@ import math
 from typing import Iterable, Iterator
 
 # Every status the schema allows that the driver emits, in display order, with the key it
-# has in the summary dict and in Counts, and a label for people. "Pending" is left out on purpose: a finished run has
-# none, and a writer that met one would silently score it as undetected.
+# has in the summary dict and in Counts, and a label for people. "Pending" marks a mutant a
+# run had no time left for (--max-time): it is not scored, like Ignored.
 STATUSES: tuple[tuple[str, str, str], ...] = (
     ("Killed", "killed", "Killed"),
     ("Survived", "survived", "Survived"),
@@ -22,12 +22,13 @@ STATUSES: tuple[tuple[str, str, str], ...] = (
     ("Ignored", "ignored", "Ignored"),
     ("CompileError", "compile_error", "Compile error"),
     ("RuntimeError", "runtime_error", "Runtime error"),
+    ("Pending", "pending", "Pending (no time left)"),
 )
 STATUS_KEY: dict[str, str] = {status: key for status, key, _ in STATUSES}
 STATUS_LABEL: dict[str, str] = {status: label for status, _, label in STATUSES}
 DETECTED = ("Killed", "Timeout")
 UNDETECTED = ("Survived", "NoCoverage")
-NOT_SCORED = ("Ignored", "CompileError", "RuntimeError")
+NOT_SCORED = ("Ignored", "CompileError", "RuntimeError", "Pending")
 
 
 @dataclasses.dataclass
@@ -40,6 +41,7 @@ class Counts:
     ignored: int = 0
     compile_error: int = 0
     runtime_error: int = 0
+    pending: int = 0
 
     @property
     def total(self) -> int:
@@ -51,7 +53,7 @@ class Counts:
 
     @property
     def valid(self) -> int:
-        return self.total - self.ignored - self.compile_error - self.runtime_error
+        return self.total - self.ignored - self.compile_error - self.runtime_error - self.pending
 
     @property
     def score(self) -> float | None:
