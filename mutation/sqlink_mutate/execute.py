@@ -2,6 +2,7 @@
 failure; retries timeouts at low parallelism and re-runs survivors to confirm them."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
@@ -13,7 +14,7 @@ from .coverage import TestCoverage
 from .log import duration as fmt_duration
 from .log import log
 from .project import Timeouts
-from .runner import CRASH, ERROR, FAIL, TIMEOUT, Runner
+from .runner import CRASH, ERROR, FAIL, PASS, TIMEOUT, Runner
 
 KILLED, SURVIVED, TIMED_OUT, NO_COVERAGE = "Killed", "Survived", "Timeout", "NoCoverage"
 IGNORED, COMPILE_ERROR, RUNTIME_ERROR = "Ignored", "CompileError", "RuntimeError"
@@ -111,6 +112,39 @@ class Executor:
         verdict["coveredBy"] = [tc.test.id for tc in tests]
         return verdict
 
+    def _confirm(self, runner: Runner, mutant: int) -> dict:
+        """Runs a survivor's covering tests again, GoogleTest tests of one program together in
+        one process (the first pass already ran them one by one); any failure is a flip."""
+        groups: dict[tuple, list[TestCoverage]] = {}
+        for tc in self.covering.get(mutant, []):
+            t = tc.test
+            if t.binary and "GTEST_FILTER" in t.env:
+                env = tuple(sorted((k, v) for k, v in t.env.items() if k != "GTEST_FILTER"))
+                groups.setdefault((t.binary, t.cwd, env), []).append(tc)
+            else:
+                groups.setdefault((id(tc),), []).append(tc)
+        for members in groups.values():
+            first = members[0].test
+            if len(members) == 1:
+                test = first
+            else:
+                test = dataclasses.replace(first, id="+".join(m.test.id for m in members),
+                                           env={**first.env, "GTEST_FILTER": ":".join(
+                                               m.test.env["GTEST_FILTER"] for m in members)})
+            timeout = sum(timeout_for(m, self.timeouts) for m in members)
+            outcome = runner.run(test, mutant, timeout)
+            if outcome.status != PASS:
+                # Which one flipped: one by one, as the first pass ran them.
+                for m in members:
+                    single = runner.run(m.test, mutant, timeout_for(m, self.timeouts))
+                    if single.status != PASS:
+                        return {"status": KILLED if single.status != TIMEOUT else TIMED_OUT,
+                                "killedBy": [m.test.id],
+                                "statusReason": f"{m.test.name}: {single.detail}"}
+                return {"status": KILLED, "killedBy": [first.id],
+                        "statusReason": f"{first.name} and others together: {outcome.detail}"}
+        return {"status": SURVIVED}
+
     def _pool(self, mutants: list[int], jobs: int, work, progress: Progress | None) -> dict[int, dict]:
         local = threading.local()
         runners: list[Runner] = []
@@ -157,7 +191,7 @@ class Executor:
         survivors = [m for m, v in results.items() if v["status"] == SURVIVED]
         if survivors and not self._out_of_time():
             log(f"confirming {len(survivors)} survivor(s)")
-            again = self._pool(survivors, self.jobs, lambda r, m: self._judge(r, m), None)
+            again = self._pool(survivors, self.jobs, lambda r, m: self._confirm(r, m), None)
             for m, v in again.items():
                 if v["status"] not in (SURVIVED, PENDING):
                     culprits = v.get("killedBy", [])
