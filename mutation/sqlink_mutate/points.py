@@ -21,8 +21,16 @@ SOURCE_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx", ".d
 
 
 def ensure_finder(work_root: Path) -> Path:
-    """Builds sqlink-mutate-points (an up-to-date build is a no-op) and returns its path."""
-    build = work_root / "finder"
+    """Builds sqlink-mutate-points (an up-to-date build is a no-op) and returns its path.
+
+    SQLINK_MUTATE_FINDER names an already built finder instead (the project's own build of
+    mutation/finder, as its tests do); SQLINK_MUTATE_FINDER_DIR, where to build it."""
+    given = os.environ.get("SQLINK_MUTATE_FINDER")
+    if given:
+        if not (os.path.isfile(given) and os.access(given, os.X_OK)):
+            raise MutateError(f"SQLINK_MUTATE_FINDER={given} is not an executable file")
+        return Path(given)
+    build = Path(os.environ.get("SQLINK_MUTATE_FINDER_DIR") or work_root / "finder")
     binary = build / "sqlink-mutate-points"
     if not (build / "build.ninja").exists():
         log("configure the mutation-point finder")

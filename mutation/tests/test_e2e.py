@@ -18,6 +18,9 @@ FIXTURE = HERE / "fixtures" / "e2e"
 TOOL = MUTATION / "sqlink-mutate"
 # The finder is built once, shared by all the runs of this test (and by the harness's runs).
 WORK_ROOT = Path(os.environ.get("SQLINK_MUTATE_TEST_WORK", MUTATION.parent / "build" / "mutation-tests"))
+# Every run shares one finder build (or the one SQLINK_MUTATE_FINDER names).
+if "SQLINK_MUTATE_FINDER" not in os.environ:
+    os.environ["SQLINK_MUTATE_FINDER_DIR"] = str(WORK_ROOT / "finder")
 
 
 def run_tool(*args, env=None, cwd=None):
