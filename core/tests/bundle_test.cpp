@@ -318,6 +318,97 @@ TEST_F(BundleTest, GcWithBothRulesRemovesOnlyWhatBothWouldRemove) {
   EXPECT_EQ(store->stats()->bundles, 2u);
 }
 
+TEST_F(BundleTest, SeveralMissingMembersAreCountedAndTheFirstFewNamed) {
+  std::vector<BundleMember> members;
+  for (const char* name : {"a", "b", "c", "d", "e", "keep"}) members.push_back(member(name, name));
+  ASSERT_TRUE(save("web", members).ok());
+  const auto drop = [&](const BundleMember& m) {
+    ASSERT_EQ(exec_sql(dir.file("cas.sqlite"),
+                       "DELETE FROM __cas_artifact WHERE hash = x'" + m.content_hash.hex() + "'"),
+              "");
+  };
+  drop(members[1]);  // b alone: no count
+  auto r = bundle_resolve(*store, "web");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().input, "b");
+  EXPECT_NE(r.error().message.find("extension 'b' (sha256:" + members[1].content_hash.hex().substr(0, 12)),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_EQ(r.error().message.find("nor are"), std::string::npos) << r.error().message;
+  drop(members[3]);  // b and d
+  r = bundle_resolve(*store, "web");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("is not in the cache, nor are 1 more 'd'"), std::string::npos)
+      << r.error().message;
+  drop(members[0]);
+  drop(members[2]);
+  drop(members[4]);  // a..e: the first is named, then a count and at most three more names
+  r = bundle_resolve(*store, "web");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("extension 'a' (sha256:" + members[0].content_hash.hex().substr(0, 12)),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("nor are 4 more 'b' 'c' 'd'"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("'e'"), std::string::npos) << r.error().message;
+}
+
+TEST_F(BundleTest, ShowListsBinariesWithTripleAndPath) {
+  ASSERT_TRUE(save("web", {member("a", "a")}).ok());
+  ASSERT_TRUE(bundle_record_binary(*store, "web", "x86_64-unknown-linux-gnu", "/opt/web.so").ok());
+  auto shown = bundle_show(*store, "web");
+  ASSERT_TRUE(shown.ok()) << shown.error().message;
+  ASSERT_EQ(shown->binaries.size(), 1u);
+  EXPECT_EQ(shown->binaries[0], (BundleBinary{"x86_64-unknown-linux-gnu", "/opt/web.so", *clock.now}));
+}
+
+TEST_F(BundleTest, ListIsByNameWhateverTheRecency) {
+  ASSERT_TRUE(save("alpha", {member("e", "1")}).ok());
+  clock.advance(10);
+  ASSERT_TRUE(save("beta", {member("e", "2")}).ok());
+  clock.advance(10);
+  ASSERT_TRUE(bundle_resolve(*store, "alpha").ok());
+  ASSERT_TRUE(store->flush().ok());
+  clock.advance(10);
+  ASSERT_TRUE(save("gamma", {member("e", "3")}).ok());
+  auto list = bundle_list(*store);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].name, "alpha");
+  EXPECT_EQ((*list)[1].name, "beta");
+  EXPECT_EQ((*list)[2].name, "gamma");
+}
+
+TEST_F(BundleTest, GcOlderThanKeepsWhatIsNotOlderAndTakesTheMostRecentToo) {
+  ASSERT_TRUE(save("day", {member("e", "day")}).ok());
+  clock.advance(86400 - 3600);
+  ASSERT_TRUE(save("hour", {member("e", "hour")}).ok());
+  clock.advance(3600);  // "day" is now exactly 24h old, "hour" one hour
+  auto removed = bundle_gc(*store, {std::nullopt, std::chrono::hours(24)});
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_TRUE(removed->empty());
+  clock.advance(1);
+  ASSERT_TRUE(save("now", {member("e", "now")}).ok());
+  clock.advance(1);  // "now" is exactly one second old
+  removed = bundle_gc(*store, {std::nullopt, std::chrono::seconds(1)});
+  ASSERT_TRUE(removed.ok());
+  ASSERT_EQ(removed->size(), 2u);  // day and hour; "now" is not older than 1s
+  EXPECT_TRUE(bundle_find(*store, "now").ok());
+  // Everything older than zero seconds goes, the most recent bundle included.
+  clock.advance(5);
+  removed = bundle_gc(*store, {std::nullopt, std::chrono::seconds(0)});
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  ASSERT_EQ(removed->size(), 1u);
+  EXPECT_EQ(removed->front().name, "now");
+}
+
+TEST_F(BundleTest, GcRefusesANegativeAge) {
+  ASSERT_TRUE(save("a", {member("e", "a")}).ok());
+  auto r = bundle_gc(*store, {std::nullopt, std::chrono::seconds(-1)});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::out_of_range);
+  EXPECT_TRUE(bundle_find(*store, "a").ok());
+}
+
 TEST_F(BundleTest, GcNeedsARule) {
   auto r = bundle_gc(*store, {});
   ASSERT_FALSE(r.ok());

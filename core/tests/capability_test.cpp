@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "sqlink/capability.hpp"
+#include "sqlink/limits.hpp"
 
 namespace sqlink {
 namespace {
@@ -39,6 +40,17 @@ TEST(Capabilities, RejectsEmptyItemsUnknownNamesAndControlBytes) {
   EXPECT_EQ(unknown.error().hint, "did you mean 'spawn-build'?");
   EXPECT_EQ(parse_capabilities("net\n").error().code, Errc::control_character);
   EXPECT_EQ(parse_capabilities(std::string(300, 'n')).error().code, Errc::too_long);
+}
+
+TEST(Capabilities, AListOfExactlyTheNameLimitIsAccepted) {
+  std::string list;
+  for (int i = 0; i < 61; ++i) list += "net,";
+  list += "hooks,native";
+  ASSERT_EQ(list.size(), limits::kMaxNameBytes);
+  auto set = parse_capabilities(list);
+  ASSERT_TRUE(set.ok()) << set.error().message;
+  EXPECT_EQ(format_capabilities(*set), "net,hooks,native");
+  EXPECT_EQ(parse_capabilities(list + ",net").error().code, Errc::too_long);
 }
 
 TEST(Capabilities, CheckGrantsSucceedsExactlyForSubsets) {

@@ -117,6 +117,38 @@ TEST_F(CasMaintenanceTest, EvictNeverRemovesReferencedArtifactsAndSaysWhenTheCap
   EXPECT_EQ(*store->get(pinned), std::string(300, 'p'));
 }
 
+TEST_F(CasMaintenanceTest, EvictReportsWhatItRemovedAndStopsExactlyAtTheCap) {
+  const Hash a = put(std::string(100, 'a'));
+  clock.advance(10);
+  const Hash b = put(std::string(60, 'b'));
+  clock.advance(10);
+  const Hash c = put(std::string(40, 'c'));
+  ASSERT_TRUE(store->bind_uri("https://e.org/a.so", a).ok());
+  ASSERT_TRUE(store->bind_uri("file:///a.so", a).ok());
+  ASSERT_TRUE(store->bind_uri("https://e.org/b.so", b).ok());
+  auto report = store->evict(40);  // after a and b go, exactly 40 bytes remain: the cap is met
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  ASSERT_EQ(report->removed, (std::vector<Hash>{a, b}));
+  EXPECT_EQ(report->bytes_removed, 160u);
+  EXPECT_EQ(report->uris_removed, 3u);
+  EXPECT_EQ(report->bytes_remaining, 40u);
+  EXPECT_TRUE(report->cap_met);
+  EXPECT_TRUE(*store->contains(c));
+}
+
+TEST_F(CasMaintenanceTest, StatsCountBundleMembersAndBinaries) {
+  const BundleMember members[] = {{"one", put("1")}, {"two", put("2")}, {"three", put("3")}};
+  ASSERT_TRUE(bundle_save(*store, "geo", members).ok());
+  pin("solo", "one", members[0].content_hash);
+  ASSERT_TRUE(bundle_record_binary(*store, "geo", "x86_64-linux", "/opt/geo-x86_64.so").ok());
+  ASSERT_TRUE(bundle_record_binary(*store, "geo", "aarch64-linux", "/opt/geo-aarch64.so").ok());
+  auto stats = store->stats();
+  ASSERT_TRUE(stats.ok()) << stats.error().message;
+  EXPECT_EQ(stats->bundles, 2u);
+  EXPECT_EQ(stats->members, 4u);
+  EXPECT_EQ(stats->binaries, 2u);
+}
+
 TEST_F(CasMaintenanceTest, EvictUnderTheCapRemovesNothing) {
   put("small");
   auto report = store->evict(1 << 20);

@@ -468,6 +468,21 @@ TEST_F(CasStoreTest, AHeldWriteLockTimesOutWritesButNeverReads) {
   EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "3");
 }
 
+TEST_F(CasStoreTest, AUriLookupRecordsWhenTheUriWasLastUsed) {
+  auto store = open();
+  const Hash h = *store.put("via uri");
+  ASSERT_TRUE(store.bind_uri("https://e.org/x.so", h).ok());
+  ASSERT_TRUE(store.bind_uri("https://e.org/unused.so", h).ok());
+  const std::string bound_at = scalar(path, "SELECT last_used_at FROM __cas_uri WHERE uri = 'https://e.org/x.so'");
+  clock.advance(100);
+  ASSERT_EQ(*store.lookup("https://e.org/x.so"), h);
+  ASSERT_TRUE(store.flush().ok());
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_uri WHERE uri = 'https://e.org/x.so'"),
+            std::to_string(*clock.now));
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_uri WHERE uri = 'https://e.org/unused.so'"),
+            bound_at);
+}
+
 TEST_F(CasStoreTest, StatsCountWhatIsStored) {
   auto store = open();
   const Hash a = *store.put("aaaa");

@@ -266,6 +266,44 @@ TEST(DotParse, BundleBuild) {
   expect_error(".bundle build g --target=" + longest + "t", Errc::too_long, longest + "t");
 }
 
+TEST(DotParse, TripleBytesAreLowerCaseLettersDigitsUnderscoreAndDash) {
+  EXPECT_EQ(parse_as<BundleBuild>(".bundle build g --target=s390x-ibm-zos").target, "s390x-ibm-zos");
+  EXPECT_EQ(parse_as<BundleBuild>(".bundle build g --target=az09_-").target, "az09_-");
+  for (const char* bad : {"x86_64-linux{", "a|b", "a~b", "a}b", "Z"}) {
+    expect_error(std::string(".bundle build g --target=") + quote_word(bad), Errc::invalid_value, bad);
+  }
+}
+
+TEST(DotParse, LoadSchemesAreLettersDigitsPlusDotDashAndCaseInsensitive) {
+  // '_' and other bytes after 'Z' in ASCII cannot be in a scheme: "ab_c:x" is a path.
+  EXPECT_EQ(parse_as<LoadCommand>(".load ab_c:x.so").target.kind, LoadTarget::Kind::path);
+  EXPECT_EQ(parse_as<LoadCommand>(".load ab~c:x.so").target.kind, LoadTarget::Kind::path);
+  EXPECT_EQ(parse_as<LoadCommand>(".load FILE:///opt/x.so").target.text, "file:///opt/x.so");
+  auto e = expect_error(".load ZIP:a.so", Errc::invalid_value, "ZIP:a.so");
+  EXPECT_NE(e.message.find("'zip'"), std::string::npos) << e.message;
+  e = expect_error(".load AZ+z.-9:a.so", Errc::invalid_value, "AZ+z.-9:a.so");
+  EXPECT_NE(e.message.find("'az+z.-9'"), std::string::npos) << e.message;
+}
+
+TEST(DotParse, AnEmptyInlineValueGetsNoDashHint) {
+  auto e = expect_error(".bundle build g --target=", Errc::missing_value, "--target");
+  EXPECT_EQ(e.hint, "");
+  e = expect_error(".bundle build g --target --x", Errc::missing_value, "--target");
+  EXPECT_NE(e.hint.find("--target=VALUE"), std::string::npos) << e.hint;
+}
+
+TEST(DotParse, ExactlyTheWordLimitIsNotTooLong) {
+  std::vector<std::string> words(limits::kMaxTokens, "x");
+  words[0] = ".load";
+  auto r = parse_dot_words(words);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::extra_argument);  // judged as a command, not refused by size
+  words.push_back("x");
+  r = parse_dot_words(words);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::too_long);
+}
+
 TEST(DotParse, BundleSimpleSubcommands) {
   parse_as<BundleList>(".bundle list");
   EXPECT_EQ(parse_as<BundleShow>(".bundle show 3fa9"), BundleShow{"3fa9"});

@@ -141,6 +141,35 @@ TEST(DotTokenize, TokenCountLimit) {
   expect_error(line, Errc::too_long, line);
 }
 
+TEST(DotTokenize, EveryC1ControlIsRejectedAndNamedInTheMessage) {
+  expect_error("x \xc2\x80", Errc::control_character, "\xc2\x80");  // U+0080, the first
+  expect_error("x \xc2\x9f", Errc::control_character, "\xc2\x9f");  // U+009F, the last
+  EXPECT_EQ(split("\xc2\xa1 \xc2\x7e"), (Words{"\xc2\xa1", "\xc2~"}));
+  // A control assembled from harmless pieces is named as the control itself, not just the word.
+  auto r = tokenize_line("x\xc2'\x85'y");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind("control character \\xc2\\x85 in ", 0), 0u) << r.error().message;
+}
+
+TEST(DotTokenize, InDoubleQuotesABackslashEscapesOnlyTheByteAfterIt) {
+  // "\\" is one backslash; a backslash before an ordinary byte stays, whatever came before it.
+  EXPECT_EQ(split(R"("a\\\b")"), (Words{R"(a\\b)"}));
+  EXPECT_EQ(split(R"("\\\\")"), (Words{R"(\\)"}));
+  EXPECT_EQ(split(R"("\\x" y)"), (Words{R"(\x)", "y"}));
+}
+
+TEST(DotTokenize, QuoteWordLeavesEveryLetterAndDigitAlone) {
+  EXPECT_EQ(quote_word("azAZ09"), "azAZ09");
+  EXPECT_EQ(quote_word("z"), "z");
+  EXPECT_EQ(quote_word("Z"), "Z");
+  EXPECT_EQ(quote_word("A"), "A");
+  // Bytes just outside the ranges are not safe: @ [ ` { | } ~ must be quoted.
+  for (const char* w : {"{", "}", "~x", "[", "`", "a{b"}) {
+    EXPECT_NE(quote_word(w), w) << w;
+    EXPECT_EQ(split(quote_word(w)), (Words{w})) << w;
+  }
+}
+
 TEST(DotTokenize, QuoteWordLeavesSafeWordsAlone) {
   for (const char* w :
        {"abc", "x.so", "--mem=64k", "/usr/lib/a-b_c+d", "sha256:ab", "fs-read,net", "a@b%c^d"}) {

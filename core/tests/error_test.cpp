@@ -63,6 +63,48 @@ TEST(Sanitize, OutputNeverContainsControlBytesForAnyByte) {
   }
 }
 
+TEST(Sanitize, AcceptsExactlyTheWellFormedUtf8Ranges) {
+  // RFC 3629 table 3-7: the first and last sequence of each lead-byte range is kept as is.
+  for (const char* good : {"\xc2\xa0", "\xc3\x80", "\xc3\xbf", "\xdf\xbf",              // 2 bytes
+                           "\xe0\xa0\x80", "\xe0\xbf\xbf", "\xe1\x80\x80", "\xec\xbf\xbf",
+                           "\xed\x80\x80", "\xed\x9f\xbf", "\xee\x80\x80", "\xef\xbf\xbd",
+                           "\xe2\x82\xbf",                                               // 3 bytes
+                           "\xf0\x90\x80\x80", "\xf0\xbf\xbf\xbf", "\xf1\x80\x80\x80",
+                           "\xf3\xbf\xbf\xbf", "\xf4\x80\x80\x80", "\xf4\x8f\xbf\xbf"}) {  // 4 bytes
+    EXPECT_EQ(sanitize(good), good) << quoted(good);
+  }
+}
+
+TEST(Sanitize, EscapesOverlongsSurrogatesAndCodePointsAboveTheMaximum) {
+  EXPECT_EQ(sanitize("\xc1\xbf"), "\\xc1\\xbf");                          // overlong U+007F
+  EXPECT_EQ(sanitize("\xe0\x9f\xbf"), "\\xe0\\x9f\\xbf");                 // overlong U+07FF
+  EXPECT_EQ(sanitize("\xed\xbf\xbf"), "\\xed\\xbf\\xbf");                 // surrogate
+  EXPECT_EQ(sanitize("\xf0\x8f\xbf\xbf"), "\\xf0\\x8f\\xbf\\xbf");        // overlong U+FFFF
+  EXPECT_EQ(sanitize("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");        // U+110000
+  EXPECT_EQ(sanitize("\xf5\x80\x80\x80"), "\\xf5\\x80\\x80\\x80");        // no such lead byte
+  EXPECT_EQ(sanitize("\x80\x80\x80\x80"), "\\x80\\x80\\x80\\x80");        // continuations alone
+  EXPECT_EQ(sanitize("\xc3\xc0"), "\\xc3\\xc0");                          // bad second byte
+  EXPECT_EQ(sanitize("\xe2\x82" "A"), "\\xe2\\x82" "A");                  // bad third byte
+  EXPECT_EQ(sanitize("\xe2\x82\xc0"), "\\xe2\\x82\\xc0");
+  EXPECT_EQ(sanitize("\xf0\x9f\x98" "A"), "\\xf0\\x9f\\x98" "A");          // bad fourth byte
+}
+
+TEST(Sanitize, EscapesEveryC1ControlWhereverItStands) {
+  EXPECT_EQ(sanitize("\xc2\x80"), "\\xc2\\x80");
+  EXPECT_EQ(sanitize("\xc2\x9f"), "\\xc2\\x9f");
+  EXPECT_EQ(sanitize("\xc2\xa1"), "\xc2\xa1");  // U+00A1 is printable
+  EXPECT_EQ(sanitize("\xc3\xa9\xc2\x85"), "\xc3\xa9\\xc2\\x85");
+  EXPECT_EQ(sanitize("x\xc2\xa0y\xc2\x9b"), "x\xc2\xa0y\\xc2\\x9b");
+}
+
+TEST(Sanitize, ACutThroughASequenceEscapesWhatIsLeftOfIt) {
+  EXPECT_EQ(sanitize("\xe2\x82\xac", 2), "\\xe2\\x82...");
+  EXPECT_EQ(sanitize("a\xf0\x9f\x98\x80", 4), "a\\xf0\\x9f\\x98...");
+  EXPECT_EQ(sanitize("\xc3\xa9\xc3\xa9", 3), "\xc3\xa9\\xc3...");
+  EXPECT_EQ(sanitize("abcdef", 3), "abc...");
+  EXPECT_EQ(sanitize("abc", 3), "abc");
+}
+
 TEST(HasControlByte, FlagsC0AndDelOnly) {
   EXPECT_FALSE(has_control_byte(""));
   EXPECT_FALSE(has_control_byte("plain /path-1.0 caf\xc3\xa9 \xff"));

@@ -38,5 +38,20 @@ TEST(HashHex, RejectsWrongLengthAndNonHex) {
   EXPECT_FALSE(Hash::from_bytes("short").ok());
 }
 
+TEST(HashHex, EveryDigitPositionAndEveryNonHexNeighbourIsChecked) {
+  const std::string good = sha256("abc").hex();
+  // Bytes next to the digit and letter ranges in ASCII are not hex digits, in either position
+  // of a byte.
+  for (const char c : {'/', ':', ';', '?', '@', 'G', '`', 'g', ' '}) {
+    for (const std::size_t at : {std::size_t{0}, std::size_t{1}, std::size_t{62}, std::size_t{63}}) {
+      std::string bad = good;
+      bad[at] = c;
+      EXPECT_FALSE(Hash::from_hex(bad).ok()) << bad;
+    }
+  }
+  EXPECT_EQ(Hash::from_hex("0123456789abcdefABCDEF0123456789abcdefABCDEF0123456789abcdef0123")->hex(),
+            "0123456789abcdefabcdef0123456789abcdefabcdef0123456789abcdef0123");
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "sqlink/argv.hpp"
+#include "sqlink/limits.hpp"
 
 namespace sqlink {
 namespace {
@@ -170,6 +171,35 @@ TEST(HostArgv, PrintThenParseGivesTheSameArgs) {
   }
 }
 
+TEST(HostArgv, ExactlyTheArgumentLimitIsAccepted) {
+  std::vector<std::string> args(limits::kMaxArgs, "x");
+  args[0] = ".load";
+  auto r = parse(args);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->command.size(), limits::kMaxArgs);
+  args.push_back("x");
+  EXPECT_EQ(parse_error(args).code, Errc::too_long);
+}
+
+TEST(HostArgv, ValuesWithADashInsideOrALoneDashAreValues) {
+  // Only a word that looks like a flag ("-x", "--json") is a forgotten value; "-" and words
+  // with a dash after the first byte are values.
+  auto r = parse({"--db", "-", "--cache-dir", "a-dir"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->db, "-");
+  EXPECT_EQ(r->cache_dir, "a-dir");
+  r = parse({"--bundle", "my-tools"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->bundle.has_value());
+  EXPECT_EQ(r->bundle->ref, "my-tools");
+}
+
+TEST(HostArgv, EmptyArgumentsAfterTheDotCommandAreKept) {
+  auto r = parse({".cache", "", "x"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->command, (std::vector<std::string>{".cache", "", "x"}));
+}
+
 TEST(Nearest, OnlySuggestsPlausibleTypos) {
   const std::vector<std::string_view> c = {"--db", "--bundle", "--bundle-load", "--json"};
   EXPECT_EQ(nearest("--bundle-lod", c), "--bundle-load");
@@ -177,6 +207,38 @@ TEST(Nearest, OnlySuggestsPlausibleTypos) {
   EXPECT_EQ(nearest("--zzzzzzzz", c), std::nullopt);
   EXPECT_EQ(nearest("", c), std::nullopt);
   EXPECT_EQ(nearest(std::string(1000, 'x'), c), std::nullopt);
+}
+
+TEST(Nearest, DistanceCountsEveryEditOfBothWords) {
+  using Words = std::vector<std::string_view>;
+  // A word much shorter than the candidate is not a typo of it: every missing byte counts.
+  EXPECT_EQ(nearest("q", Words{"abcd"}), std::nullopt);
+  EXPECT_EQ(nearest("load", Words{"xxxxload"}), std::nullopt);
+  // One edit on a four-byte word is allowed (a third of four, but always one), two are not.
+  EXPECT_EQ(nearest("lod", Words{"load"}), "load");
+  EXPECT_EQ(nearest("ld", Words{"load"}), std::nullopt);
+  // Swapping two adjacent bytes is one edit; bytes that merely appear elsewhere are not.
+  EXPECT_EQ(nearest("bacd", Words{"abcd"}), "abcd");
+  EXPECT_EQ(nearest("ax", Words{"ya"}), std::nullopt);
+  // An empty word suggests nothing, even against a one-byte candidate.
+  EXPECT_EQ(nearest("", Words{"x"}), std::nullopt);
+}
+
+TEST(Nearest, TheClosestCandidateWinsAndTheFirstOfEqualOnes) {
+  using Words = std::vector<std::string_view>;
+  EXPECT_EQ(nearest("load", Words{"load", "lod"}), "load");
+  EXPECT_EQ(nearest("load", Words{"lod", "load"}), "load");
+  // "bacd" is one edit from both (a substitution, a transposition): the first one listed wins.
+  EXPECT_EQ(nearest("bacd", Words{"bacx", "abcd"}), "bacx");
+  EXPECT_EQ(nearest("bacd", Words{"abcd", "bacx"}), "abcd");
+}
+
+TEST(Nearest, WordsUpTo64BytesAreCompared) {
+  using Words = std::vector<std::string_view>;
+  const std::string x63(63, 'x'), x64(64, 'x'), x65(65, 'x');
+  EXPECT_EQ(nearest(x64, Words{x63}), x63);
+  EXPECT_EQ(nearest(x63, Words{x64}), x64);
+  EXPECT_EQ(nearest(x65, Words{x64}), std::nullopt);
 }
 
 }  // namespace

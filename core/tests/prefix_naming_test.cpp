@@ -106,5 +106,28 @@ TEST(PrefixNaming, AnInvalidDeclarationIsNamedSanitisedInTheWarning) {
   EXPECT_FALSE(is_valid_expansion(std::string(limits::kMaxNameBytes + 1, 'e')));
 }
 
+TEST(PrefixNaming, IdentifierBytesAreExactlyAsciiLettersDigitsAndUnderscore) {
+  for (const char* good : {"Z", "z", "A", "a", "Za", "a0", "a9", "aZ", "zA0_9"}) {
+    EXPECT_TRUE(is_prefix_identifier(good)) << good;
+  }
+  // The ASCII neighbours of each range: '/' ':' '@' '[' '`' '{' are not identifier bytes.
+  for (const char* bad : {"[x", "`x", "{x", "^x", "a/b", "a:b", "a@b", "a[b", "a`b", "a{b", "a~"}) {
+    EXPECT_FALSE(is_prefix_identifier(bad)) << bad;
+  }
+}
+
+TEST(PrefixNaming, AnExpansionOfExactlyTheLimitIsValid) {
+  EXPECT_TRUE(is_valid_expansion(std::string(limits::kMaxNameBytes, 'e')));
+  EXPECT_TRUE(is_valid_expansion("e"));
+}
+
+TEST(PrefixNaming, TheSyntheticFallbackIsAnnouncedWithItsValues) {
+  const Declaration d = resolve_declaration("fx-nodecl", std::nullopt, "org.example.x");
+  ASSERT_EQ(d.warnings.size(), 2u);
+  EXPECT_NE(d.warnings.back().find("'fx_nodecl'"), std::string::npos) << d.warnings.back();
+  EXPECT_NE(d.warnings.back().find("'sqlink-internal://fx-nodecl'"), std::string::npos) << d.warnings.back();
+  EXPECT_TRUE(resolve_declaration("x", "good", "org.example").warnings.empty());
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -61,6 +61,9 @@ TEST(Duration, FormatPicksTheLargestExactUnit) {
   EXPECT_EQ(format_duration(seconds(7200)), "2h");
   EXPECT_EQ(format_duration(seconds(86400 * 7)), "7d");
   EXPECT_EQ(format_duration(seconds(86400 + 3600)), "25h");
+  // Nothing negative is ever printed: the parser takes no sign, so the text stays parseable.
+  EXPECT_EQ(format_duration(seconds(-60)), "0s");
+  EXPECT_EQ(format_duration(seconds(-5)), "0s");
 }
 
 TEST(Duration, RoundTripsAcrossTheRange) {

@@ -119,6 +119,10 @@ def discover(build_dir: Path, ctest_args: list[str], expand_gtest: bool) -> list
                                   [binary, f"--gtest_filter={name}"], cwd,
                                   {**env, **gtest_env, "GTEST_FILTER": name}, timeout, binary,
                                   file, line))
+        elif gtest_env is not None:
+            # A whole GoogleTest program, run as its authors run it; it may still serve.
+            tests.append(Test(entry["name"], entry["name"], command, cwd, {**env, **gtest_env},
+                              timeout, binary if _serves(binary, serves) else None))
         else:
             tests.append(Test(entry["name"], entry["name"], command, cwd, env, timeout))
     if not tests:

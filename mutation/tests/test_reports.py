@@ -132,8 +132,13 @@ class ScoresTest(unittest.TestCase):
         self.assertEqual(scores.Counts(no_coverage=1).score, 0.0)
 
     def test_unknown_status_is_an_error(self):
-        with self.assertRaisesRegex(ValueError, "Pending"):
-            scores.count([{"status": "Pending"}])
+        with self.assertRaisesRegex(ValueError, "Exploded"):
+            scores.count([{"status": "Exploded"}])
+
+    def test_pending_mutants_are_counted_but_not_scored(self):
+        c = scores.count([{"status": "Killed"}, {"status": "Survived"}, {"status": "Pending"}])
+        self.assertEqual((c.pending, c.total, c.valid), (1, 3, 2))
+        self.assertEqual(c.score, 50.0)
 
     def test_bands_follow_thresholds(self):
         t = {"high": 80, "low": 60}
