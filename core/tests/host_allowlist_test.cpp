@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "sqlink/host.hpp"
+#include "sqlink/limits.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sqlink {
@@ -92,6 +93,14 @@ TEST_F(HostAllowlistTest, ASiblingDirectorySharingTheNamePrefixIsRefused) {
   expect_nothing_registered();
 }
 
+// "/x/libz" has as many bytes as "/x/libs" and a '/' where the allowed directory ends.
+TEST_F(HostAllowlistTest, ASiblingDirectoryOfTheSameLengthIsRefused) {
+  fs::create_directory(tmp_.path() + "/libz");
+  const std::string path = copy_fixture(SQLINK_FX_ALPHA, tmp_.path() + "/libz/fx_alpha.so");
+  EXPECT_TRUE(FailsWith(session_->load(path), Errc::outside_root, path));
+  expect_nothing_registered();
+}
+
 TEST_F(HostAllowlistTest, ASymlinkPointingOutIsRefusedAndTheTargetNamed) {
   const std::string target = copy_fixture(SQLINK_FX_ALPHA, tmp_.path() + "/outside/fx_alpha.so");
   const std::string link = libs_ + "/fx_alpha.so";
@@ -127,6 +136,8 @@ TEST_F(HostAllowlistTest, AFileThatIsNotElfIsRefusedBeforeDlopen) {
   const std::string path = libs_ + "/junk.so";
   std::ofstream(path) << "#!/bin/sh\necho not a library\n";
   EXPECT_TRUE(FailsWith(session_->load(path), Errc::invalid_value, path));
+  EXPECT_NE(session_->load(path).error().message.find("not an ELF shared object"),
+            std::string::npos);
   const std::string empty = libs_ + "/empty.so";
   std::ofstream(empty).flush();
   EXPECT_TRUE(FailsWith(session_->load(empty), Errc::invalid_value, empty));
@@ -163,6 +174,11 @@ TEST_F(HostAllowlistTest, BadPathsAreRefusedNamingThem) {
   EXPECT_TRUE(FailsWith(session_->load(control), Errc::control_character, control));
   const std::string longer(5000, 'a');
   EXPECT_TRUE(FailsWith(session_->load(longer), Errc::too_long, longer));
+  // The limit itself is allowed: such a path is looked up (and here does not exist).
+  std::string at_limit = libs_ + "/";
+  at_limit.append(limits::kMaxPathBytes - at_limit.size(), 'a');
+  const Errc at_limit_code = session_->load(at_limit).error().code;
+  EXPECT_NE(at_limit_code, Errc::too_long) << errc_name(at_limit_code);
 }
 
 TEST(HostAllowlist, AnEmptyAllowlistRefusesEverything) {
@@ -172,6 +188,30 @@ TEST(HostAllowlist, AnEmptyAllowlistRefusesEverything) {
   const std::string path = tmp.path() + "/fx_alpha.so";
   fs::copy_file(SQLINK_FX_ALPHA, path);
   EXPECT_TRUE(FailsWith(session->load(path), Errc::permission_denied, path));
+}
+
+TEST(HostAllowlist, TheRootDirectoryAllowsEveryAbsolutePath) {
+  TempDir tmp;
+  Result<Session> session = Session::open(tmp.path() + "/user.db", HostPolicy{{"/"}});
+  ASSERT_TRUE(session.ok());
+  const std::string path = tmp.path() + "/fx_alpha.so";
+  fs::copy_file(SQLINK_FX_ALPHA, path);
+  Result<LoadReport> report = session->load(path);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->canonical_path, path);
+}
+
+// Nested allowed directories: the file is within both, and loads.
+TEST(HostAllowlist, AFileWithinSeveralAllowedDirectoriesLoads) {
+  TempDir tmp;
+  fs::create_directories(tmp.path() + "/a/b");
+  Result<Session> session = Session::open(
+      tmp.path() + "/user.db", HostPolicy{{tmp.path() + "/a", tmp.path() + "/a/b", tmp.path()}});
+  ASSERT_TRUE(session.ok());
+  const std::string path = tmp.path() + "/a/b/fx_alpha.so";
+  fs::copy_file(SQLINK_FX_ALPHA, path);
+  Result<LoadReport> report = session->load(path);
+  EXPECT_TRUE(report.ok()) << report.error().message;
 }
 
 TEST(HostAllowlist, AnAllowedDirectoryGivenThroughASymlinkStillWorks) {

@@ -370,5 +370,132 @@ TEST_F(HostLoadTest, AFailedInitsHookIsRemovedBeforeItsCodeIsUnloaded) {
   EXPECT_EQ(sql("SELECT hello()"), "alpha");
 }
 
+// ---- fx_wide: the UTF-16 entries, create_module, the other hooks, a connection of its own.
+
+// The name fx_wide registers through create_function16, in UTF-8: "wa", then U+0080, U+07FF,
+// U+0800, U+D7FF, U+E000, U+FFFF (every UTF-8 length at both ends), U+10000 and U+10FFFF
+// (surrogate pairs at both ends).
+const std::string kWideName =
+    "wa\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF\xF0\x90\x80\x80"
+    "\xF4\x8F\xBF\xBF";
+
+// wide_counts(): calls of the update, rollback, wal and progress hooks it installed.
+std::vector<int> counts(const std::string& text) {
+  std::vector<int> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    out.push_back(std::stoi(text.substr(start, comma - start)));
+    start = comma + 1;
+  }
+  return out;
+}
+
+TEST_F(HostLoadTest, Utf16NamesAreBoundInUtf8AndLoneSurrogatesAreRefused) {
+  const LoadReport report = load(SQLINK_FX_WIDE);
+  EXPECT_EQ(report.prefix, "wide");
+  // The two valid UTF-16 names and create_module succeed; the five names with a lone
+  // surrogate (high before 'a', at the end, before U+E000; low U+DC00, U+DFFF) are misuse.
+  EXPECT_EQ(sql("SELECT wide_rcs()"), "0,0,21,21,21,21,21,0");
+
+  const BoundName* wide = find_name(report, kWideName, 0);
+  ASSERT_NE(wide, nullptr);
+  EXPECT_EQ(wide->qualified, "wide__" + kWideName);
+  EXPECT_TRUE(wide->bare);
+  EXPECT_EQ(sql("SELECT \"" + kWideName + "\"()"), "all-lengths");
+  EXPECT_EQ(sql("SELECT \"wide__" + kWideName + "\"()"), "all-lengths");
+  EXPECT_EQ(sql("SELECT count(*) FROM pragma_function_list WHERE name = '" + kWideName + "'"),
+            "1");
+
+  const std::string collation = "wr\xC3\xA9";  // "wré"
+  const BoundName* coll = find_name(report, collation, kCollationArgs);
+  ASSERT_NE(coll, nullptr);
+  EXPECT_EQ(coll->kind, NameKind::collation);
+  const std::string letters = "(SELECT column1 AS x FROM (VALUES ('a'), ('b'), ('c')))";
+  for (const std::string& name : {collation, "wide__" + collation}) {
+    EXPECT_EQ(sql("SELECT group_concat(x, '') FROM (SELECT x FROM " + letters +
+                  " ORDER BY x COLLATE \"" + name + "\")"),
+              "cba")
+        << name;
+  }
+
+  const BoundName* module = find_name(report, "wempty", kModuleArgs);
+  ASSERT_NE(module, nullptr);
+  EXPECT_EQ(module->kind, NameKind::module);
+  EXPECT_EQ(sql("SELECT group_concat(name) FROM (SELECT name FROM pragma_module_list WHERE "
+                "name LIKE '%wempty' ORDER BY name)"),
+            "wempty,wide__wempty");
+
+  // Nothing of the refused names: only the valid ones and the reporting functions are bound.
+  std::vector<std::string> names;
+  for (const BoundName& bound : report.names) names.push_back(bound.name);
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{kWideName, "wempty", "wide_counts", "wide_foreign",
+                                             "wide_previous", "wide_rcs", collation}));
+  EXPECT_EQ(sql("SELECT count(*) FROM __sqlink_prefix_function WHERE expansion = "
+                "'org.sqlink.test.wide'"),
+            "7");
+}
+
+// A connection the extension opens itself belongs to no Session: every registration entry
+// and load_extension reach SQLite unchanged there (and load_extension is off by default).
+TEST_F(HostLoadTest, ConnectionsNoSessionOwnsGetSqlitesCallsUnchanged) {
+  load(SQLINK_FX_WIDE);
+  EXPECT_EQ(sql("SELECT wide_foreign()"),
+            "zzf,zzf16,zzfv2,zzwin|zzc,zzc16,zzcv2|zzm,zzmv2|load=" +
+                std::to_string(SQLITE_ERROR));
+}
+
+TEST_F(HostLoadTest, UpdateRollbackWalAndProgressHooksAreAuditedAndPassedOn) {
+  const LoadReport report = load(SQLINK_FX_WIDE);
+  const std::vector<HookEvent> hooks = session_->hooks();
+  for (HookKind kind : {HookKind::update, HookKind::rollback, HookKind::wal}) {
+    // Each was set twice; both calls are recorded.
+    const auto n = std::count_if(hooks.begin(), hooks.end(), [&](const HookEvent& event) {
+      return event.kind == kind && event.installed && !event.refused && !event.undone &&
+             event.extension_name == "fx_wide" && event.expansion == "org.sqlink.test.wide" &&
+             event.connection == session_->db();
+    });
+    EXPECT_EQ(n, 2) << hook_kind_name(kind);
+  }
+  EXPECT_EQ(std::count_if(hooks.begin(), hooks.end(),
+                          [](const HookEvent& event) {
+                            return event.kind == HookKind::progress && event.installed &&
+                                   event.extension_name == "fx_wide";
+                          }),
+            1);
+  EXPECT_EQ(hook_kind_name(HookKind::progress), "progress");
+  // The second call of each returned the first one's argument, as SQLite's does.
+  EXPECT_EQ(sql("SELECT wide_previous()"), "1,1,1,1");
+
+  EXPECT_EQ(sql("PRAGMA journal_mode = WAL"), "wal");
+  const std::vector<int> before = counts(sql("SELECT wide_counts()"));
+  ASSERT_EQ(before.size(), 4u);
+  EXPECT_EQ(sql("CREATE TABLE t(x)"), "<none>");
+  EXPECT_EQ(sql("INSERT INTO t VALUES (1)"), "<none>");
+  EXPECT_EQ(sql("BEGIN"), "<none>");
+  EXPECT_EQ(sql("INSERT INTO t VALUES (2)"), "<none>");
+  EXPECT_EQ(sql("ROLLBACK"), "<none>");
+  const std::vector<int> after = counts(sql("SELECT wide_counts()"));
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_EQ(after[0], before[0] + 2);  // two inserts
+  EXPECT_EQ(after[1], before[1] + 1);  // one rollback
+  EXPECT_GT(after[2], before[2]);      // the WAL got commits
+  EXPECT_GT(after[3], before[3]);      // the progress handler ran
+}
+
+// A failed init puts back the hook it replaced: here the update hook fx_wide had set.
+TEST_F(HostLoadTest, AFailedInitPutsBackTheHookItReplaced) {
+  load(SQLINK_FX_WIDE);
+  ASSERT_FALSE(session_->load(fixture(SQLINK_FX_FAIL)).ok());
+  EXPECT_EQ(sql("CREATE TABLE t(x)"), "<none>");
+  const std::vector<int> before = counts(sql("SELECT wide_counts()"));
+  EXPECT_EQ(sql("INSERT INTO t VALUES (1)"), "<none>");
+  EXPECT_EQ(sql("UPDATE t SET x = 2"), "<none>");
+  const std::vector<int> after = counts(sql("SELECT wide_counts()"));
+  ASSERT_EQ(after.size(), 4u);
+  EXPECT_EQ(after[0], before[0] + 2);
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -21,6 +21,14 @@ TEST(HostNames, EntryPointFollowsSqlitesRule) {
   EXPECT_EQ(default_entry_point("/lib/dir.d/plain"), "sqlite3_plain_init");
   EXPECT_EQ(default_entry_point("/x/library.so"), "sqlite3_rary_init");
   EXPECT_EQ(default_entry_point("/x/.so"), "sqlite3__init");
+  // "lib" is dropped only as a whole: not "Lab", "xib", nor a shorter "li".
+  EXPECT_EQ(default_entry_point("/x/Lab.so"), "sqlite3_lab_init");
+  EXPECT_EQ(default_entry_point("/x/xib.so"), "sqlite3_xib_init");
+  EXPECT_EQ(default_entry_point("/x/li"), "sqlite3_li_init");
+  EXPECT_EQ(default_entry_point("/x/lib"), "sqlite3__init");
+  // Only ASCII letters count, both ends of both ranges included.
+  EXPECT_EQ(default_entry_point("/x/AZaz.so"), "sqlite3_azaz_init");
+  EXPECT_EQ(default_entry_point("/x/a@[`{~z\x7f.so"), "sqlite3_az_init");
 }
 
 TEST(HostNames, ExtensionNameIsTheFileNameUpToTheFirstDot) {
@@ -29,6 +37,8 @@ TEST(HostNames, ExtensionNameIsTheFileNameUpToTheFirstDot) {
   EXPECT_EQ(extension_name_from_path("/usr/lib/sqlite3/pcre.so"), "pcre");
   EXPECT_EQ(extension_name_from_path("libfoo-bar.so"), "foo-bar");
   EXPECT_EQ(extension_name_from_path("/x/.so"), "ext");
+  EXPECT_EQ(extension_name_from_path("/x/lib"), "ext");
+  EXPECT_EQ(extension_name_from_path("/x/Lab.so"), "Lab");
 }
 
 TEST(HostNames, EveryRegistrationAndHookEntryIsReplaced) {

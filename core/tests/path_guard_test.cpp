@@ -165,6 +165,13 @@ TEST_F(PathGuardCheck, SiblingWithSharedNamePrefixIsNotBelow) {
   }
 }
 
+// "buildz" has as many bytes as "builds" and a '/' where the prefix ends.
+TEST_F(PathGuardCheck, SiblingOfTheSameLengthIsNotBelow) {
+  fs::create_directories(at("buildz/crate"));
+  EXPECT_TRUE(FailsWith(check_build_request(request(at("buildz/crate")), builds_policy()),
+                        Errc::outside_root, at("buildz/crate")));
+}
+
 TEST_F(PathGuardCheck, FilesystemRootAsPrefix) {
   auto r = check_build_request(request(at("builds/crate")), policy({"/"}));
   ASSERT_TRUE(r.ok()) << r.error().message;
@@ -256,6 +263,12 @@ TEST_F(PathGuardCheck, OverlongAndEmptyRoot) {
       FailsWith(check_build_request(request(longest), builds_policy()), Errc::too_long, longest));
   EXPECT_TRUE(
       FailsWith(check_build_request(request(""), builds_policy()), Errc::missing_argument, ""));
+  // The limit itself is allowed: such a root is looked up (and here does not exist).
+  std::string at_limit = at("builds/");
+  at_limit.append(limits::kMaxPathBytes - at_limit.size(), 'a');
+  auto r = check_build_request(request(at_limit), builds_policy());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().code, Errc::too_long) << errc_name(r.error().code);
 }
 
 TEST_F(PathGuardCheck, BadPrefixesAreErrorsNamingThem) {
@@ -284,7 +297,8 @@ TEST_F(PathGuardCheck, BadTriplesAreInvalidValues) {
   const std::string overlong(limits::kMaxTripleBytes + 1, 'a');
   for (const std::string& triple :
        {std::string("X86"), std::string("a b"), std::string("../x"), std::string(""), overlong,
-        std::string("x86_64\n"), std::string("x86.64"), std::string("x86_64/linux")}) {
+        std::string("x86_64\n"), std::string("x86.64"), std::string("x86_64/linux"),
+        std::string("x86{64"), std::string("x86~64"), std::string("x86:64")}) {
     EXPECT_TRUE(FailsWith(check_build_request(request(at("builds"), triple), builds_policy()),
                           Errc::invalid_value, triple))
         << triple;
@@ -295,7 +309,7 @@ TEST_F(PathGuardCheck, GoodTriplesAreKept) {
   const std::string longest(limits::kMaxTripleBytes, 'z');
   for (const std::string& triple :
        {std::string("x86_64-unknown-linux-gnu"), std::string("aarch64-apple-darwin"),
-        std::string("wasm32-wasi"), std::string("0"), longest}) {
+        std::string("wasm32-wasi"), std::string("0"), std::string("i9z"), longest}) {
     auto r = check_build_request(request(at("builds"), triple), builds_policy());
     ASSERT_TRUE(r.ok()) << triple << ": " << r.error().message;
     EXPECT_EQ(r->target_triple, triple);

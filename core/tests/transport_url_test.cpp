@@ -84,6 +84,34 @@ TEST(TransportUrl, RefusesMalformedAndUnsafeUrls) {
   EXPECT_EQ(parse_url(huge).error().code, Errc::too_long);
 }
 
+TEST(TransportUrl, EdgesOfTheGrammar) {
+  // Ports: up to five digits (leading zeros included), 1..65535 both ends.
+  auto five = parse_url("https://example.com:08080/");
+  ASSERT_TRUE(five.ok()) << five.error().message;
+  EXPECT_EQ(five->port, 8080);
+  auto highest = parse_url("https://example.com:65535/");
+  ASSERT_TRUE(highest.ok()) << highest.error().message;
+  EXPECT_EQ(highest->port, 65535);
+  auto lowest = parse_url("https://example.com:1/");
+  ASSERT_TRUE(lowest.ok()) << lowest.error().message;
+  EXPECT_EQ(lowest->port, 1);
+  EXPECT_TRUE(FailsWith(parse_url("https://example.com:000080/"), Errc::invalid_value,
+                        "https://example.com:000080/"));
+  // Host names are lower-cased, 'A' to 'Z' included.
+  auto upper = parse_url("https://AZ.EXAMPLE.COM/");
+  ASSERT_TRUE(upper.ok()) << upper.error().message;
+  EXPECT_EQ(upper->host, "az.example.com");
+  // DEL is a control byte; 0x80 and above are not ASCII.
+  EXPECT_TRUE(FailsWith(parse_url("https://example.com/\x7f"), Errc::control_character,
+                        "https://example.com/\x7f"));
+  EXPECT_TRUE(FailsWith(parse_url("https://example.com/\x80"), Errc::invalid_value,
+                        "https://example.com/\x80"));
+  // The length limit itself is allowed.
+  std::string at_limit = "https://example.com/";
+  at_limit.append(limits::kMaxUrlBytes - at_limit.size(), 'a');
+  EXPECT_TRUE(parse_url(at_limit).ok());
+}
+
 TEST(TransportUrl, OtherSchemesAreUnsupported) {
   for (std::string_view url : {"ftp://example.com/x", "file:///etc/passwd", "gopher://h/"}) {
     EXPECT_TRUE(FailsWith(parse_url(url), Errc::unsupported, url)) << url;
@@ -103,6 +131,13 @@ TEST(TransportUrl, ResolvesRedirectTargets) {
   EXPECT_EQ(resolved("/abs/z?q=2#f"), "https://example.com:8443/abs/z?q=2");
   EXPECT_EQ(resolved("sibling.so"), "https://example.com:8443/dir/sibling.so");
   EXPECT_EQ(resolved("?new=2"), "https://example.com:8443/dir/file.so?new=2");
+  // A scheme is a letter, then letters, digits, '+', '.' or '-', then ':'.
+  EXPECT_EQ(resolved("Zz+a.b-9://h/x"), "Zz+a.b-9://h/x");
+  EXPECT_EQ(resolved("a:x"), "a:x");
+  EXPECT_EQ(resolved("1a:x"), "https://example.com:8443/dir/1a:x");
+  EXPECT_EQ(resolved("a_b:x"), "https://example.com:8443/dir/a_b:x");
+  EXPECT_EQ(resolved("~a:x"), "https://example.com:8443/dir/~a:x");
+  EXPECT_EQ(resolved("{a:x"), "https://example.com:8443/dir/{a:x");
   EXPECT_TRUE(FailsWith(resolve_location(*base, ""), Errc::network_error, "https://example.com:8443/dir/file.so?old=1"));
   EXPECT_TRUE(FailsWith(resolve_location(*base, "/x\ny"), Errc::control_character, "/x\ny"));
 }
