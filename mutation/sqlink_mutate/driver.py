@@ -257,7 +257,10 @@ def finish(report: dict, summary: dict, opts: Options, diff_mode: bool) -> int:
         opts.baseline.write_text(json.dumps(gate.baseline_of(summary), indent=2) + "\n")
         log(f"baseline written to {opts.baseline}")
     c = summary
-    log(f"score {scores.format_score(c['score'])}% (covered {scores.format_score(c['covered_score'])}%): killed {c['killed']}, "
+    def pct(value):
+        return "n/a" if value is None else scores.format_score(value) + "%"
+
+    log(f"score {pct(c['score'])} (covered {pct(c['covered_score'])}): killed {c['killed']}, "
         f"timeout {c['timeout']}, survived {c['survived']}, no coverage {c['no_coverage']}, "
         f"ignored {c['ignored']}, compile errors {c['compile_error']} of {c['total']} in "
         f"{duration(c['duration_s'])}")
