@@ -91,7 +91,9 @@ class ProgramHashes:
         return hashlib.sha256((self.by_path.get(program, program) + self.others).encode()).hexdigest()
 
 
-def prepare(project: Project, opts: Options) -> Prepared:
+def prepare(project: Project, opts: Options,
+            ranges: dict[str, list[tuple[int, int]]] | None = None) -> Prepared:
+    """ranges: the lines --in-diff selected (None: every line), computed once by the caller."""
     timings: dict[str, float] = {}
     t0 = time.monotonic()
     work = opts.work_root / project.name
@@ -99,9 +101,6 @@ def prepare(project: Project, opts: Options) -> Prepared:
     cache = Cache(work / "cache.sqlite" if opts.use_cache else None)
     sb = SchemaBuild(project, work, opts.jobs)
     sb.configure()
-    ranges = None
-    if opts.in_diff:
-        ranges = diff_mod.changed_lines(project.source_dir, opts.in_diff)
     points = points_mod.find(project, sb, opts.work_root, cache,
                              set(ranges) if ranges is not None else None)
     shadow = dict(points["schemas"])
@@ -276,9 +275,10 @@ def run(project: Project, opts: Options) -> int:
     started = time.monotonic()
     if opts.ratchet and not opts.baseline.exists():
         raise UsageError(f"--ratchet: no baseline at {opts.baseline}")
+    ranges = None
     if opts.in_diff:
-        changed = set(diff_mod.changed_lines(project.source_dir, opts.in_diff))
-        if not changed & set(project.mutate_files()):
+        ranges = diff_mod.changed_lines(project.source_dir, opts.in_diff)
+        if not set(ranges) & set(project.mutate_files()):
             log(f"--in-diff {opts.in_diff}: no file to mutate has changed; nothing to run")
             config = {"project": project.name, "inDiff": opts.in_diff, "shard": None}
             report = elements.build(project.source_dir, {"files": [], "mutants": []}, {}, [],
@@ -286,7 +286,7 @@ def run(project: Project, opts: Options) -> int:
             summary = elements.summarise(report, time.monotonic() - started, [], [])
             summary.update(executed=0, cached=0)
             return finish(report, summary, opts, diff_mode=True)
-    p = prepare(project, opts)
+    p = prepare(project, opts, ranges)
     mutants = select(p, opts)
     t = time.monotonic()
     verdicts, flaky = judge(p, opts, mutants)
