@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import re
 import shlex
 import subprocess
@@ -32,6 +33,16 @@ class SchemaBuild:
 
     # -- configure --------------------------------------------------------------------------
     def configure(self) -> None:
+        cache = self.build_dir / "CMakeCache.txt"
+        if cache.exists():
+            # The build dir is the tool's own: one configured for a project since moved or
+            # replaced is started afresh instead of failing on CMake's source-mismatch check.
+            home = re.search(r"^CMAKE_HOME_DIRECTORY:INTERNAL=(.*)$",
+                             cache.read_text(errors="replace"), re.M)
+            if home and Path(home.group(1)).resolve() != Path(self.project.source_dir).resolve():
+                log(f"schema build in {self.build_dir} was configured for {home.group(1)}: "
+                    "starting it afresh")
+                shutil.rmtree(self.build_dir)
         self.build_dir.mkdir(parents=True, exist_ok=True)
         self.shadow.mkdir(parents=True, exist_ok=True)
         launcher = f"{sys.executable};-S;{LAUNCHER};{self.shadow};{self.project.source_dir}"

@@ -78,12 +78,19 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--mutants", metavar="IDS", help="only these mutant ids (comma-separated)")
     run.add_argument("--max-time", type=_count, metavar="SECONDS",
                      help="start no mutant after SECONDS from the start; the rest are reported "
-                          "Pending (not scored) and run next time (verdicts are cached)")
+                          "Pending (not scored) and run next time (verdicts are cached); 0 reports "
+                          "only the cached verdicts")
     run.add_argument("--no-cache", action="store_true", help="ignore and do not write the verdict cache")
     run.add_argument("--no-tce", action="store_true", help="do not prune equivalent mutants")
     run.add_argument("--no-forkserver", action="store_true",
                      help="start every test as a fresh process")
     _gate_options(run)
+    build = sub.add_parser("build", help="find the points and build the schemata only (no tests)")
+    build.add_argument("--project", default="core", metavar="NAME|FILE",
+                       help="mutation/projects/NAME.toml or a TOML file (default: core)")
+    build.add_argument("--work-dir", type=Path, default=Path("build/mutation"), metavar="DIR",
+                       help="schema build, finder and cache (default: build/mutation)")
+    build.add_argument("--jobs", "-j", type=_jobs, default=os.cpu_count() or 2, metavar="N")
     merge = sub.add_parser("merge", help="join shard reports into one report and apply the gate",
                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     merge.add_argument("reports", nargs="+", type=Path, metavar="SHARD.json")
@@ -105,7 +112,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] not in ("run", "merge", "bench", "-h", "--help", "--version"):
+    if not argv or argv[0] not in ("run", "build", "merge", "bench", "-h", "--help", "--version"):
         argv.insert(0, "run")
     args = parser().parse_args(argv)
     try:
@@ -113,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             from . import bench
             return bench.main(args)
         project = project_mod.load(args.project)
+        if args.command == "build":
+            return driver.build_only(project, driver.Options(
+                work_root=args.work_dir.resolve(), out=Path("reports/mutation"), jobs=args.jobs))
         baseline = args.baseline or Path(f"reports/baseline/mutation-{project.name}.json")
         opts = driver.Options(
             work_root=getattr(args, "work_dir", Path("build/mutation")).resolve(),

@@ -91,11 +91,11 @@ class ProgramHashes:
         return hashlib.sha256((self.by_path.get(program, program) + self.others).encode()).hexdigest()
 
 
-def prepare(project: Project, opts: Options,
-            ranges: dict[str, list[tuple[int, int]]] | None = None) -> Prepared:
-    """ranges: the lines --in-diff selected (None: every line), computed once by the caller."""
-    timings: dict[str, float] = {}
-    t0 = time.monotonic()
+def build_schemata(project: Project, opts: Options,
+                   ranges: dict[str, list[tuple[int, int]]] | None = None):
+    """Configures the schema build, finds the points and builds every schema; a schema that
+    does not compile is taken out (its file goes to the fallback list) and the build retried.
+    Returns (SchemaBuild, Cache, points, shadow, fallback)."""
     work = opts.work_root / project.name
     work.mkdir(parents=True, exist_ok=True)
     cache = Cache(work / "cache.sqlite" if opts.use_cache else None)
@@ -119,6 +119,27 @@ def prepare(project: Project, opts: Options,
             log(f"schema of {path} does not compile: its mutants will be built one by one")
             del shadow[path]
             fallback.append(path)
+    return sb, cache, points, shadow, fallback
+
+
+def build_only(project: Project, opts: Options) -> int:
+    """`sqlink-mutate build`: the compiling part of a run (finder, schemata), so a job can
+    build first and give its time budget to the run that follows."""
+    t0 = time.monotonic()
+    _sb, cache, points, shadow, fallback = build_schemata(project, opts)
+    cache.close()
+    log(f"built: {len(points['mutants'])} mutant(s) in {len(shadow)} schema file(s)"
+        + (f", {len(fallback)} file(s) to rebuild one by one: {', '.join(fallback)}"
+           if fallback else "") + f" in {duration(time.monotonic() - t0)}")
+    return EXIT_OK
+
+
+def prepare(project: Project, opts: Options,
+            ranges: dict[str, list[tuple[int, int]]] | None = None) -> Prepared:
+    """ranges: the lines --in-diff selected (None: every line), computed once by the caller."""
+    timings: dict[str, float] = {}
+    t0 = time.monotonic()
+    sb, cache, points, shadow, fallback = build_schemata(project, opts, ranges)
     timings["setup"] = time.monotonic() - t0
     t1 = time.monotonic()
     tests = discover(sb.build_dir, project.ctest_args, project.expand_gtest)
@@ -172,7 +193,7 @@ def judge(p: Prepared, opts: Options, mutants: list[dict]) -> tuple[dict[int, di
     if opts.use_tce:
         t = time.monotonic()
         tce_deadline = None
-        if opts.max_time:  # equivalence pruning may take a third of what is left
+        if opts.max_time is not None:  # equivalence pruning may take a third of what is left
             tce_deadline = t + (opts.started + opts.max_time - t) / 3
         pruned = tce.prune(p.points, p.sb, p.cache, opts.jobs, tce_deadline)
         pruned = {k: v for k, v in pruned.items() if k in ids}
@@ -208,7 +229,7 @@ def judge(p: Prepared, opts: Options, mutants: list[dict]) -> tuple[dict[int, di
         f"{len(rebuild)} to rebuild one by one")
     p.timings["_executed"] = len(to_run) + len(rebuild)
     p.timings["_cached"] = cached
-    deadline = opts.started + opts.max_time if opts.max_time else None
+    deadline = opts.started + opts.max_time if opts.max_time is not None else None
     executor = Executor(p.covering, p.project.timeouts, opts.jobs, p.scratch,
                         p.project.rlimit_as_mb, opts.use_forkserver, deadline)
     results = executor.run(sorted(to_run))
@@ -252,8 +273,9 @@ def finish(report: dict, summary: dict, opts: Options, diff_mode: bool) -> int:
     summary["gate"] = gate.evaluate(summary, opts.fail_under, opts.max_surviving, base, diff_mode)
     written = write_outputs(report, summary, opts.out)
     if opts.update_baseline:
+        content = gate.baseline_of(summary)  # refuses a run with Pending mutants
         opts.baseline.parent.mkdir(parents=True, exist_ok=True)
-        opts.baseline.write_text(json.dumps(gate.baseline_of(summary), indent=2) + "\n")
+        opts.baseline.write_text(json.dumps(content, indent=2) + "\n")
         log(f"baseline written to {opts.baseline}")
     c = summary
     def pct(value):
@@ -261,8 +283,11 @@ def finish(report: dict, summary: dict, opts: Options, diff_mode: bool) -> int:
 
     log(f"score {pct(c['score'])} (covered {pct(c['covered_score'])}): killed {c['killed']}, "
         f"timeout {c['timeout']}, survived {c['survived']}, no coverage {c['no_coverage']}, "
-        f"ignored {c['ignored']}, compile errors {c['compile_error']} of {c['total']} in "
-        f"{duration(c['duration_s'])}")
+        f"ignored {c['ignored']}, compile errors {c['compile_error']}"
+        + (f", pending {c['pending']}" if c.get("pending") else "")
+        + f" of {c['total']} in {duration(c['duration_s'])}")
+    for note in summary["gate"].get("notes", ()):
+        log(f"gate: {note}")
     log("reports: " + ", ".join(str(w) for w in written))
     if not summary["gate"]["passed"]:
         for reason in summary["gate"]["reasons"]:

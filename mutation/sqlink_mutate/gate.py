@@ -23,15 +23,27 @@ def load_baseline(path: Path) -> dict:
 def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
              baseline: dict | None, diff_mode: bool) -> dict:
     reasons = []
+    notes = []
     # A score is None when no mutant could be judged (e.g. a diff touching no code): nothing
     # to hold against the thresholds, only --max-surviving applies.
     score = summary["score"]
+    # A run cut short by --max-time judged only some mutants: its score is not the project's,
+    # so the score thresholds wait for a complete run (the Pending mutants' verdicts are
+    # cached by then); the survivors already found and the files judged whole still count.
+    pending = summary.get("pending", 0)
+    if pending:
+        notes.append(f"{pending} mutant(s) pending (--max-time): the overall score is not "
+                     "held against --fail-under or the baseline until a run judges them all; "
+                     "files judged whole are")
+        score = None
     if fail_under is not None and score is not None and score < fail_under:
         reasons.append(f"score {scores.format_score(score)} is below --fail-under {fail_under:g}")
     if max_surviving is not None and summary["survived"] > max_surviving:
         reasons.append(f"{summary['survived']} surviving mutant(s), more than --max-surviving "
                        f"{max_surviving}")
     gate = {"passed": True, "reasons": reasons}
+    if notes:
+        gate["notes"] = notes
     if baseline is not None:
         gate["baseline_score"] = baseline["score"]
         if diff_mode:
@@ -45,7 +57,8 @@ def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
                                f"{baseline['score']:.2f}")
             for path, base in baseline.get("files", {}).items():
                 now = summary["files"].get(path)
-                if (now and now["score"] is not None and now["score"] < base["score"]
+                if (now and now["score"] is not None and not now.get("pending")
+                        and now["score"] < base["score"]
                         and now["survived"] > base.get("survived", 0)):
                     reasons.append(f"{path}: score {now['score']:.2f} dropped below its baseline "
                                    f"{base['score']:.2f}")
@@ -54,7 +67,11 @@ def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
 
 
 def baseline_of(summary: dict) -> dict:
-    """What --update-baseline commits: the scores, not the verdicts."""
+    """What --update-baseline commits: the scores, not the verdicts. Only a complete run has
+    the project's scores."""
+    if summary.get("pending"):
+        raise UsageError(f"--update-baseline: {summary['pending']} mutant(s) are pending "
+                         "(--max-time); a baseline needs a run that judges every mutant")
     return {"score": summary["score"], "covered_score": summary["covered_score"],
             "killed": summary["killed"], "survived": summary["survived"],
             "total": summary["total"],

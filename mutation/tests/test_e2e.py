@@ -156,6 +156,88 @@ class E2E(unittest.TestCase):
         self.assertEqual(r.returncode, 4, r.stderr[-2000:])
         self.assertIn("configuring", r.stderr)
 
+    def test_build_only_builds_the_schemata_and_runs_no_test(self):
+        work = self.tmp / "w-build"
+        r = run_tool("build", "--project", self.src / "project.toml", "--work-dir", work)
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        self.assertRegex(r.stderr, r"built: \d+ mutant\(s\) in 1 schema file\(s\)")
+        self.assertNotIn("baseline", r.stderr)
+        self.assertTrue((work / "e2e" / "schema" / "e2e_test").exists())
+
+    def test_max_time_leaves_pending_mutants_out_of_the_score_gate(self):
+        # --max-time 0 starts no mutant: without the cache every covered mutant is Pending
+        out = self.tmp / "pending"
+        r = run_tool("run", "--project", self.src / "project.toml", "--work-dir", self.work,
+                     "--out", out, "--no-cache", "--max-time", "0", "--fail-under", "99")
+        self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+        summary = json.loads((out / "summary.json").read_text())
+        self.assertEqual(summary["killed"] + summary["survived"] + summary["timeout"], 0)
+        self.assertEqual(summary["pending"],
+                         summary["total"] - summary["no_coverage"] - summary["ignored"])
+        self.assertGreater(summary["pending"], 20)
+        self.assertTrue(summary["gate"]["passed"])
+        self.assertIn("pending", summary["gate"]["notes"][0])
+        self.assertIn("pending", (out / "summary.md").read_text())
+        # a baseline is a complete run's: a partial one is refused (usage error)
+        r = run_tool("run", "--project", self.src / "project.toml", "--work-dir", self.work,
+                     "--out", out, "--no-cache", "--max-time", "0", "--update-baseline",
+                     "--baseline", self.tmp / "partial-baseline.json")
+        self.assertEqual(r.returncode, 2, r.stderr[-2000:])
+        self.assertIn("pending", r.stderr)
+        self.assertFalse((self.tmp / "partial-baseline.json").exists())
+
+    def test_a_schema_that_does_not_compile_falls_back_to_one_build_per_mutant(self):
+        # A file that declares the runtime's function with another type compiles as it is,
+        # but its schema (which includes the runtime) cannot: its mutants are built one by one.
+        src = self.tmp / "fallback-src"
+        shutil.copytree(FIXTURE, src)
+        (src / "legacy.cpp").write_text(
+            'extern "C" int sqlink_mutate_on(unsigned id);  // clashes with the runtime\n'
+            "int legacy_clamp(int x) { return x > 10 ? 10 : x; }\n")
+        (src / "legacy_test.cpp").write_text(
+            "#include <gtest/gtest.h>\n"
+            "int legacy_clamp(int x);\n"
+            "TEST(Legacy, Clamps) { EXPECT_EQ(legacy_clamp(50), 10); EXPECT_EQ(legacy_clamp(3), 3); }\n")
+        cmake = (src / "CMakeLists.txt").read_text()
+        cmake = cmake.replace("add_library(e2e STATIC lib.cpp)", "add_library(e2e STATIC lib.cpp legacy.cpp)")
+        cmake = cmake.replace("add_executable(e2e_test lib_test.cpp)",
+                              "add_executable(e2e_test lib_test.cpp legacy_test.cpp)")
+        (src / "CMakeLists.txt").write_text(cmake)
+        (src / "project.toml").write_text((src / "project.toml").read_text()
+                                          .replace('name = "e2e"', 'name = "e2e-fallback"')
+                                          .replace('mutate = ["lib.cpp"]', 'mutate = ["legacy.cpp"]'))
+        out = self.tmp / "fallback"
+        work = self.tmp / "w-fallback"
+        r = run_tool("run", "--project", src / "project.toml", "--work-dir", work,
+                     "--out", out, "--no-cache", "--no-tce")
+        self.assertEqual(r.returncode, 0, r.stderr[-3000:])
+        self.assertIn("schema of legacy.cpp does not compile", r.stderr)
+        report = json.loads((out / "mutation.json").read_text())
+        summary = json.loads((out / "summary.json").read_text())
+        self.assertEqual(report["config"]["fallbackFiles"], ["legacy.cpp"])
+        self.assertIn("legacy.cpp", (out / "summary.md").read_text())
+        mutants = report["files"]["legacy.cpp"]["mutants"]
+        self.assertGreaterEqual(len(mutants), 4)
+        for m in mutants:
+            self.assertIn("[schema fallback: built alone]", m["statusReason"], m)
+        by_name = {m["mutatorName"]: m["status"] for m in mutants}
+        # x >= 10 gives the same clamp (an equivalent mutant): it survives; > to false is caught
+        self.assertEqual(by_name.get("rel.gt.ge"), "Survived", by_name)
+        self.assertEqual(by_name.get("rel.gt.false"), "Killed", by_name)
+        self.assertGreater(summary["killed"], 0)
+        # The same project moved elsewhere, in the same work dir: the schema build configured
+        # for the old place starts afresh (not CMake's source-mismatch error), and the
+        # fallback gives the same verdicts.
+        moved = self.tmp / "fallback-moved"
+        shutil.copytree(src, moved)
+        again = run_tool("run", "--project", moved / "project.toml", "--work-dir", work,
+                         "--out", self.tmp / "fallback2", "--no-cache", "--no-tce")
+        self.assertEqual(again.returncode, 0, again.stderr[-3000:])
+        self.assertIn("starting it afresh", again.stderr)
+        second = json.loads((self.tmp / "fallback2" / "mutation.json").read_text())
+        self.assertEqual([m["status"] for m in second["files"]["legacy.cpp"]["mutants"]],
+                         [m["status"] for m in mutants])
+
     def test_shards_merge_into_the_unsharded_report(self):
         shards = []
         for k in (1, 2, 3):

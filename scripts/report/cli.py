@@ -37,6 +37,9 @@ def parse_args(argv):
     ap.add_argument("--started", type=int, default=None, metavar="EPOCH",
                     help="when the run started (seconds since the epoch)")
     ap.add_argument("--budget", type=int, default=None, metavar="SECONDS", help="the run's budget")
+    ap.add_argument("--setup-seconds", type=int, default=None, metavar="SECONDS",
+                    help="of the time since --started, the setup (bootstrap and build) that the "
+                         "budget does not count")
     ap.add_argument("--out", default=r("reports", "index.html"), metavar="FILE",
                     help="the page to write (default reports/index.html); summary.json goes beside it")
     ap.add_argument("--browser-check", action="store_true",
@@ -104,7 +107,8 @@ def main(argv=None) -> int:
     out = os.path.abspath(args.out)
     out_dir = os.path.dirname(out)
     os.makedirs(out_dir, exist_ok=True)
-    info = run_info.collect(ROOT, args.preset, args.started, args.budget, args.stages)
+    info = run_info.collect(ROOT, args.preset, args.started, args.budget, args.stages,
+                            args.setup_seconds)
     sections = [suite.build(args.junit), fuzzing.build(args.fuzz, out_dir),
                 mutation.build(args.mutation, out_dir), benchmarks.build(args.bench, out_dir)]
     for s in sections:
@@ -115,7 +119,7 @@ def main(argv=None) -> int:
         f.write(page.render(info, stages, sections, used, out_dir))
     summary = {"date": info.date, "commit": info.commit, "machine": info.machine,
                "preset": info.preset, "budget_seconds": info.budget,
-               "elapsed_seconds": info.elapsed,
+               "elapsed_seconds": info.elapsed, "setup_seconds": info.setup,
                "tests": {k: v for k, v in sections[0].summary.items() if k != "status"},
                "stages": [st.as_dict() for st in stages],
                **{s.stage.name: s.summary for s in sections[1:]}}

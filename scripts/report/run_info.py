@@ -47,7 +47,8 @@ class RunInfo:
     preset: str
     started: int | None           # epoch seconds, when the harness says
     budget: int | None            # seconds
-    elapsed: int | None
+    elapsed: int | None           # seconds since started, setup included
+    setup: int | None = None      # of those, bootstrap and build: not counted in the budget
     records: dict = field(default_factory=dict)  # stage name -> the harness's record
     order: list = field(default_factory=list)    # stage names in the order they ran
     stages_input: inputs.Input | None = None
@@ -55,11 +56,14 @@ class RunInfo:
     def duration_text(self) -> str:
         if self.elapsed is None:
             return "duration unknown"
+        setup = self.setup or 0
+        campaign = self.elapsed - setup
+        after = f" after {setup} s of setup (bootstrap and build)" if self.setup else ""
         if self.budget:
-            over = self.elapsed - self.budget
+            over = campaign - self.budget
             tail = f" ({over} s over)" if over > 0 else ""
-            return f"{self.elapsed} s of a {self.budget} s budget{tail}"
-        return f"{self.elapsed} s"
+            return f"{campaign} s of a {self.budget} s budget{tail}{after}"
+        return f"{campaign} s{after}"
 
 
 def read_records(path: str | None) -> tuple[dict, list, inputs.Input | None]:
@@ -86,10 +90,10 @@ def read_records(path: str | None) -> tuple[dict, list, inputs.Input | None]:
 
 
 def collect(root: str, preset: str, started: int | None, budget: int | None,
-            stages_path: str | None) -> RunInfo:
+            stages_path: str | None, setup: int | None = None) -> RunInfo:
     now = datetime.datetime.now(datetime.timezone.utc)
     records, order, inp = read_records(stages_path)
     elapsed = int(time.time()) - started if started else None
     return RunInfo(date=now.strftime("%Y-%m-%d %H:%M UTC"), commit=git_commit(root),
                    machine=machine(), preset=preset, started=started, budget=budget,
-                   elapsed=elapsed, records=records, order=order, stages_input=inp)
+                   elapsed=elapsed, setup=setup, records=records, order=order, stages_input=inp)

@@ -38,7 +38,7 @@ SKIP = 77
 
 
 def build_dashboard(workdir: str, *, stages: bool = True, started_offset: int = -480,
-                    edit=None) -> tuple[str, subprocess.CompletedProcess]:
+                    edit=None, extra: tuple = ()) -> tuple[str, subprocess.CompletedProcess]:
     """Copies the fixtures into workdir (fresh modification times, as a run leaves them),
     lets `edit(workdir)` spoil them, runs scripts/report.py; returns (page, process)."""
     inputs = os.path.join(workdir, "inputs")
@@ -50,7 +50,7 @@ def build_dashboard(workdir: str, *, stages: bool = True, started_offset: int = 
            "--junit", os.path.join(inputs, "junit.xml"),
            "--mutation", os.path.join(inputs, "mutation"), "--fuzz", os.path.join(inputs, "fuzz"),
            "--bench", os.path.join(inputs, "bench"), "--started", str(int(time.time()) + started_offset),
-           "--budget", "600", "--out", out]
+           "--budget", "600", "--out", out, *extra]
     if stages:
         cmd += ["--stages", os.path.join(inputs, "stages.jsonl")]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
@@ -143,6 +143,16 @@ class ReportInputs(unittest.TestCase):
                          ["bootstrap", "build", "tests", "fuzz", "mutation", "bench"])
         self.assertRegex(proc.stdout, r"(?m)^  mutation +fail +score 70\.00%")
         self.assertIn("dashboard: " + out, proc.stdout)
+
+    def test_setup_time_is_shown_apart_from_the_budget(self):
+        # 480 s since the start, 300 of them setup: 180 s of the 600 s budget were used
+        out, proc = build_dashboard(self.tmp, extra=("--setup-seconds", "300"))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        header = section(read(out), "header") or read(out)
+        self.assertRegex(header, r"1[78]\d s of a 600 s budget after 300 s of setup")
+        summary = json.loads(read(os.path.join(os.path.dirname(out), "summary.json")))
+        self.assertEqual(summary["setup_seconds"], 300)
+        self.assertIn("after 300 s of setup", proc.stdout)
 
     def test_nothing_ran_shows_not_run_never_pass(self):
         out = os.path.join(self.tmp, "index.html")

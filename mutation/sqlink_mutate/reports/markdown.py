@@ -77,8 +77,9 @@ def _gate(gate: dict | None) -> str:
     verdict = "passed" if gate.get("passed") else "FAILED"
     lines = [f"## Gate: {verdict}", ""]
     lines += [f"- {_text(reason)}" for reason in gate.get("reasons", ())]
+    lines += [f"- note: {_text(note)}" for note in gate.get("notes", ())]
     if gate.get("baseline_score") is not None:
-        if gate.get("reasons"):
+        if gate.get("reasons") or gate.get("notes"):
             lines.append("")
         lines.append(f"Baseline score: {_pct(gate['baseline_score'])}")
     return "\n".join(lines) + "\n"
