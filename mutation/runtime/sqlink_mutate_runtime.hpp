@@ -7,7 +7,9 @@
 //   SQLINK_MUTATE_ACTIVE=ID        the active mutant (0 or unset: none)
 //   SQLINK_MUTATE_COVERAGE=DIR     record every mutant reached; at exit write DIR/<pid>.cov,
 //                                  one id per line, and "active ID" if the active mutant's
-//                                  check was reached (the proof that activation works)
+//                                  check was reached (the proof that activation works). The
+//                                  record is shared memory, so what children forked by the
+//                                  program reach (code between fork and exec or _exit) counts.
 //   SQLINK_MUTATE_FORKSERVER=R:W   become a fork server before main() (see forkserver_loop)
 //
 // With SQLINK_MUTATE_TCE defined (the equivalence check compiles schemata to LLVM IR) the check
@@ -24,6 +26,7 @@ extern "C" bool sqlink_mutate_on(unsigned id) noexcept;
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -34,12 +37,18 @@ namespace sqlink_mutate_rt {
 inline constexpr unsigned kMaxId = 1u << 20;
 inline unsigned active = 0;
 inline int state = 0;  // 0: not read yet, 1: plain, 2: recording coverage
-inline unsigned char reached[kMaxId / 8];
+// The record: a bit per mutant, then a byte set when the active mutant's check was reached.
+// MAP_SHARED, made by the process that starts recording, so the processes it forks write into
+// it too; only that process writes the .cov file (a forked child that returns from main()
+// would otherwise write a copy). Without mmap, a private array: the children's part is lost.
+inline constexpr unsigned kRecordBytes = kMaxId / 8 + 1;
+inline unsigned char private_record[kRecordBytes];
+inline unsigned char* reached = private_record;
+inline pid_t recorder = 0;
 inline char coverage_dir[4096];
-inline bool active_seen = false;  // recording coverage, the active mutant's check was reached
 
 inline void write_coverage() noexcept {
-  if (state != 2 || coverage_dir[0] == '\0') return;
+  if (state != 2 || coverage_dir[0] == '\0' || getpid() != recorder) return;
   char path[4200];
   snprintf(path, sizeof path, "%s/%ld.cov", coverage_dir, static_cast<long>(getpid()));
   int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -57,7 +66,7 @@ inline void write_coverage() noexcept {
       used += static_cast<size_t>(snprintf(buf + used, sizeof buf - used, "%u\n", byte * 8 + bit));
     }
   }
-  if (active_seen && active != 0)
+  if (__atomic_load_n(&reached[kMaxId / 8], __ATOMIC_RELAXED) != 0 && active != 0)
     used += static_cast<size_t>(snprintf(buf + used, sizeof buf - used, "active %u\n", active));
   if (used > 0 && write(fd, buf, used) < 0) { /* nothing more to do at exit */ }
   close(fd);
@@ -70,7 +79,16 @@ inline void read_environment() noexcept {
   int next = 1;
   if (dir && *dir && strlen(dir) < sizeof coverage_dir) {
     memcpy(coverage_dir, dir, strlen(dir) + 1);
-    memset(reached, 0, sizeof reached);
+    // A fresh record for this process (a fork server's child must not share its siblings').
+    void* shared = mmap(nullptr, kRecordBytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                        -1, 0);
+    if (shared != MAP_FAILED) {
+      reached = static_cast<unsigned char*>(shared);  // zero-filled
+    } else {
+      reached = private_record;
+      memset(private_record, 0, sizeof private_record);
+    }
+    recorder = getpid();
     next = 2;
     static bool registered = false;
     if (!registered) {
@@ -202,7 +220,8 @@ inline bool sqlink_mutate_on(unsigned id) noexcept {
   if (sqlink_mutate_rt::state == 2 && id < sqlink_mutate_rt::kMaxId) {
     __atomic_fetch_or(&sqlink_mutate_rt::reached[id / 8],
                       static_cast<unsigned char>(1u << (id % 8)), __ATOMIC_RELAXED);
-    if (id == sqlink_mutate_rt::active) sqlink_mutate_rt::active_seen = true;
+    if (id == sqlink_mutate_rt::active)
+      __atomic_store_n(&sqlink_mutate_rt::reached[sqlink_mutate_rt::kMaxId / 8], 1, __ATOMIC_RELAXED);
   }
   return id == sqlink_mutate_rt::active;
 }

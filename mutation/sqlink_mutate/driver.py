@@ -61,6 +61,7 @@ class Prepared:
     scratch: str
     timings: dict
     ranges: dict | None = None   # --in-diff: changed line ranges per file
+    tce_unanalysed: list = dataclasses.field(default_factory=list)  # files TCE had no time for
 
 
 class ProgramHashes:
@@ -195,7 +196,7 @@ def judge(p: Prepared, opts: Options, mutants: list[dict]) -> tuple[dict[int, di
         tce_deadline = None
         if opts.max_time is not None:  # equivalence pruning may take a third of what is left
             tce_deadline = t + (opts.started + opts.max_time - t) / 3
-        pruned = tce.prune(p.points, p.sb, p.cache, opts.jobs, tce_deadline)
+        pruned = tce.prune(p.points, p.sb, p.cache, opts.jobs, tce_deadline, p.tce_unanalysed)
         pruned = {k: v for k, v in pruned.items() if k in ids}
         log(f"TCE: {len(pruned)} equivalent or duplicate mutant(s) pruned "
             f"({time.monotonic() - t:.1f}s)")
@@ -328,13 +329,15 @@ def run(project: Project, opts: Options) -> int:
               "tce": opts.use_tce, "forkServer": opts.use_forkserver,
               "timeouts": dataclasses.asdict(project.timeouts),
               "tests": len(p.tests), "fallbackFiles": p.fallback,
-              "mutantsFound": len(p.points["mutants"]), "flakyTests": flaky}
+              "mutantsFound": len(p.points["mutants"]), "flakyTests": flaky,
+              "tceUnanalysed": sorted(set(p.tce_unanalysed))}
     executed = p.timings.pop("_executed")
     cached = p.timings.pop("_cached")
     performance = {k: round(v * 1000) for k, v in p.timings.items()}
     report = elements.build(project.source_dir, points, verdicts, p.tests, performance, config)
     summary = elements.summarise(report, time.monotonic() - started, p.fallback, flaky)
-    summary.update(executed=executed, cached=cached)
+    summary.update(executed=executed, cached=cached,
+                   tce_unanalysed=sorted(set(p.tce_unanalysed) & set(report["files"])))
     p.cache.close()
     shutil.rmtree(p.scratch, ignore_errors=True)
     return finish(report, summary, opts, diff_mode=bool(opts.in_diff))

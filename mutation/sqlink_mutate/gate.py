@@ -36,6 +36,14 @@ def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
                      "held against --fail-under or the baseline until a run judges them all; "
                      "files judged whole are")
         score = None
+    # Equivalence pruning that ran out of time leaves equivalent mutants in, scored as
+    # survivors: those files' scores, and so the overall one, read low for want of time.
+    unanalysed = set(summary.get("tce_unanalysed") or ())
+    if unanalysed:
+        notes.append(f"equivalence pruning (TCE) had no time for {len(unanalysed)} file(s): the "
+                     "overall score and theirs are not held against --fail-under or the "
+                     "baseline until a run analyses them (the results are cached)")
+        score = None
     if fail_under is not None and score is not None and score < fail_under:
         reasons.append(f"score {scores.format_score(score)} is below --fail-under {fail_under:g}")
     if max_surviving is not None and summary["survived"] > max_surviving:
@@ -58,7 +66,7 @@ def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
             for path, base in baseline.get("files", {}).items():
                 now = summary["files"].get(path)
                 if (now and now["score"] is not None and not now.get("pending")
-                        and now["score"] < base["score"]
+                        and path not in unanalysed and now["score"] < base["score"]
                         and now["survived"] > base.get("survived", 0)):
                     reasons.append(f"{path}: score {now['score']:.2f} dropped below its baseline "
                                    f"{base['score']:.2f}")
@@ -69,9 +77,11 @@ def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
 def baseline_of(summary: dict) -> dict:
     """What --update-baseline commits: the scores, not the verdicts. Only a complete run has
     the project's scores."""
-    if summary.get("pending"):
-        raise UsageError(f"--update-baseline: {summary['pending']} mutant(s) are pending "
-                         "(--max-time); a baseline needs a run that judges every mutant")
+    if summary.get("pending") or summary.get("tce_unanalysed"):
+        raise UsageError("--update-baseline: this run was cut short by --max-time "
+                         f"({summary.get('pending', 0)} mutant(s) pending, equivalence pruning "
+                         f"skipped for {len(summary.get('tce_unanalysed') or ())} file(s)); a "
+                         "baseline needs a complete run")
     return {"score": summary["score"], "covered_score": summary["covered_score"],
             "killed": summary["killed"], "survived": summary["survived"],
             "total": summary["total"],

@@ -17,7 +17,10 @@ from .project import Project
 MUTATION_DIR = Path(__file__).resolve().parent.parent
 FINDER_SOURCE = MUTATION_DIR / "finder"
 RUNTIME_HEADER = MUTATION_DIR / "runtime" / "sqlink_mutate_runtime.hpp"
-SOURCE_SUFFIXES = {".c", ".cc", ".cpp", ".cxx", ".h", ".hh", ".hpp", ".hxx", ".def", ".inc", ".in"}
+# What a translation unit can include besides the files it names: the points (and the TCE
+# results keyed on them) depend on these, the TUs and the mutated files, not on other .cpp
+# files such as the tests.
+HEADER_SUFFIXES = {".h", ".hh", ".hpp", ".hxx", ".def", ".inc", ".in", ".ipp", ".tcc"}
 
 
 def ensure_finder(work_root: Path) -> Path:
@@ -45,19 +48,45 @@ def ensure_finder(work_root: Path) -> Path:
     return binary
 
 
-def _tree_hash(root: Path, skip: list[Path]) -> str:
-    """Hash of every C/C++ source and header under root (build trees and .git excluded)."""
+def _tree_hash(root: Path, skip: list[Path], suffixes: set[str]) -> str:
+    """Hash of every file with one of `suffixes` under root: in a git work tree the files git
+    tracks or would track (so build trees, fuzz work and other ignored output never
+    invalidate the points), elsewhere every file outside .git and build trees."""
     h = hashlib.sha256()
     skip_set = {str(p.resolve()) for p in skip}
+    for rel in _source_files(root, suffixes):
+        path = root / rel
+        if any(str(path.resolve()).startswith(s + os.sep) for s in skip_set) or not path.is_file():
+            continue
+        h.update(str(rel).encode() + b"\0" + file_hash(path).encode())
+    return h.hexdigest()
+
+
+def _source_files(root: Path, suffixes: set[str]) -> list[str]:
+    try:
+        r = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--cached", "--others",
+                            "--exclude-standard", "--full-name", "."],
+                           capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        r = None
+    if r is not None and r.returncode == 0:
+        top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True)
+        if top.returncode == 0:
+            base = Path(top.stdout.strip()).resolve()
+            rels = []
+            for name in r.stdout.decode(errors="surrogateescape").split("\0"):
+                if name and Path(name).suffix in suffixes:
+                    rels.append(os.path.relpath(base / name, root.resolve()))
+            return sorted(set(rels))
+    rels = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames
-                             if d != ".git" and str(Path(dirpath, d).resolve()) not in skip_set
+        dirnames[:] = sorted(d for d in dirnames if d != ".git"
                              and not os.path.exists(os.path.join(dirpath, d, "CMakeCache.txt")))
         for name in sorted(filenames):
-            if Path(name).suffix in SOURCE_SUFFIXES:
-                path = Path(dirpath, name)
-                h.update(str(path.relative_to(root)).encode() + b"\0" + file_hash(path).encode())
-    return h.hexdigest()
+            if Path(name).suffix in suffixes:
+                rels.append(str(Path(dirpath, name).relative_to(root)))
+    return rels
 
 
 def _finder_db(sb: SchemaBuild, out: Path) -> Path:
@@ -96,7 +125,8 @@ def find(project: Project, sb: SchemaBuild, work_root: Path, cache: Cache,
     args = ["--block-removal"] if project.block_removal else []
     key = hashlib.sha256(json.dumps({
         "finder": file_hash(finder), "runtime": file_hash(RUNTIME_HEADER),
-        "tree": _tree_hash(project.source_dir, [sb.work.parent, sb.work]),
+        "headers": _tree_hash(project.source_dir, [sb.work.parent, sb.work], HEADER_SUFFIXES),
+        "sources": {f: file_hash(project.source_dir / f) for f in sorted(set(tus) | set(mutate))},
         "tus": tus, "mutate": mutate, "args": args,
         "commands": [e for e in sb.compile_commands()
                      if os.path.relpath(os.path.join(e["directory"], e["file"]), project.source_dir) in tus],

@@ -156,9 +156,10 @@ def analyse_tu(command: list[str], scratch: Path) -> dict[int, list[str]] | None
 
 
 def prune(points: dict, sb: SchemaBuild, cache: Cache, jobs: int,
-          deadline: float | None = None) -> dict[int, str]:
+          deadline: float | None = None, unanalysed: list[str] | None = None) -> dict[int, str]:
     """mutant id -> reason, for each mutant found equivalent or duplicate. Translation units
-    not analysed by `deadline` (time.monotonic()) and not cached are left unpruned."""
+    not analysed by `deadline` (time.monotonic()) and not cached are left unpruned; their
+    files are added to `unanalysed`."""
     commands = sb.compile_commands()
     by_tu = {os.path.relpath(os.path.join(e["directory"], e["file"]), sb.project.source_dir): e
              for e in commands}
@@ -181,6 +182,8 @@ def prune(points: dict, sb: SchemaBuild, cache: Cache, jobs: int,
             hashes = cache.blob(key)
             if hashes is None and deadline is not None and time.monotonic() > deadline:
                 late.append(tu)
+                if unanalysed is not None:
+                    unanalysed.extend(paths)
                 return
             if hashes is None:
                 analysed = analyse_tu(command, Path(tmp))

@@ -87,6 +87,11 @@ class E2E(unittest.TestCase):
         eq = self.mutants("identity(int)", "arith.mul.div")[0]
         self.assertEqual(eq["status"], "Ignored")
         self.assertIn("equivalent", eq["statusReason"])
+        # code that runs only in a forked child that _exit()s is covered (the record is shared
+        # memory) and judged like any other
+        child = self.mutants("sign_in_child(int)", "rel.gt.ge") + \
+            self.mutants("sign_in_child(int)", "rel.gt.ne")
+        self.assertEqual([m["status"] for m in child], ["Killed", "Killed"])
         # u < 0 is u < 1 replaced by false: a duplicate
         dup = self.mutants("is_zero(unsigned int)", "lit.int.zero")[0]
         self.assertEqual(dup["status"], "Ignored")
@@ -177,6 +182,9 @@ class E2E(unittest.TestCase):
         self.assertGreater(summary["pending"], 20)
         self.assertTrue(summary["gate"]["passed"])
         self.assertIn("pending", summary["gate"]["notes"][0])
+        # nor was there time for equivalence pruning: said so, and lib.cpp named
+        self.assertEqual(summary["tce_unanalysed"], ["lib.cpp"])
+        self.assertIn("TCE", summary["gate"]["notes"][1])
         self.assertIn("pending", (out / "summary.md").read_text())
         # a baseline is a complete run's: a partial one is refused (usage error)
         r = run_tool("run", "--project", self.src / "project.toml", "--work-dir", self.work,
