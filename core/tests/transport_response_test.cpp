@@ -169,6 +169,136 @@ TEST_P(TransportResponse, OversizedHeadIsRefused) {
   EXPECT_EQ(run(wire).code, Errc::too_large);
 }
 
+TEST_P(TransportResponse, HeaderNamesMatchWholeAndInAnyCase) {
+  // "Loc" is not "Location", however its letters compare; Z and z are the same letter
+  const Parsed p = run("HTTP/1.1 302 Found\r\nLoc: /wrong\r\nLOCATIONZ: /no\r\nLocation: /right\r\n"
+                       "Content-Length: 0\r\n\r\n");
+  ASSERT_TRUE(p.ok) << p.message;
+  EXPECT_EQ(p.location, "/right");
+  const Parsed z = run("HTTP/1.1 200 OK\r\nTRANSFER-ENCODING: CHUNKED\r\n\r\n1\r\nz\r\n0\r\n\r\n");
+  ASSERT_TRUE(z.ok) << z.message;
+  EXPECT_EQ(z.body, "z");
+}
+
+TEST_P(TransportResponse, HeaderNamesAreTokens) {
+  // the edges of each character range a token allows, and the bytes just past them
+  for (std::string_view name : {"a", "z", "A", "Z", "0", "5", "9", "x!#$%&'*+-.^_`|~"}) {
+    const Parsed p = run("HTTP/1.1 200 OK\r\n" + std::string(name) + ": v\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_TRUE(p.ok) << name << ": " << p.message;
+  }
+  for (std::string_view name : {"x{", "x[", "x\\", "x;", "x@", "x/", "x\x7f"}) {
+    const Parsed p = run("HTTP/1.1 200 OK\r\n" + std::string(name) + ": v\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(p.code, Errc::network_error) << name;
+  }
+}
+
+TEST_P(TransportResponse, ALineWithoutAColonNeverEndsTheHead) {
+  // "Z" is a malformed header line, not the blank line that ends the head
+  for (std::string_view wire : {"HTTP/1.1 200 OK\r\nZ\nContent-Length: 0\r\n\r\n",
+                                "HTTP/1.1 200 OK\r\nX-A: 1\nZ\nContent-Length: 0\r\n\r\n"}) {
+    const Parsed p = run(wire);
+    EXPECT_EQ(p.code, Errc::network_error) << wire;
+    EXPECT_NE(p.message.find("header line"), std::string::npos) << p.message;
+  }
+}
+
+TEST_P(TransportResponse, StatusLinesAtTheirEdges) {
+  const Parsed bare = run("HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok");  // no reason phrase
+  ASSERT_TRUE(bare.ok) << bare.message;
+  EXPECT_EQ(bare.status, 200);
+  const Parsed teapot = run("HTTP/1.1 418 I'm a teapot\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(teapot.ok) << teapot.message;
+  EXPECT_EQ(teapot.status, 418);
+  const Parsed nines = run("HTTP/1.1 299 X\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(nines.ok) << nines.message;
+  EXPECT_EQ(nines.status, 299);
+  // below 100 is a final status, not an interim one
+  const Parsed low = run("HTTP/1.1 099 Odd\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(low.ok) << low.message;
+  EXPECT_EQ(low.status, 99);
+  for (std::string_view wire : {"HTTP/1.1 20\r\n\r\n", "HTTP/2.0 200 OK\r\n\r\n", "HTTP/1.1 2/0 OK\r\n\r\n",
+                                "HTTP/1.1 20: OK\r\n\r\n", "HTTP/1.1 200\tOK\r\n\r\n"}) {
+    const Parsed p = run(wire);
+    EXPECT_EQ(p.code, Errc::network_error) << wire;
+    EXPECT_NE(p.message.find("status line"), std::string::npos) << wire << ": " << p.message;
+  }
+  const Parsed upgrade = run("HTTP/1.1 101 Switching Protocols\r\n\r\n");
+  EXPECT_NE(upgrade.message.find("switching protocols"), std::string::npos) << upgrade.message;
+}
+
+TEST_P(TransportResponse, EightInterimResponsesAreAllowedAndForgotten) {
+  std::string wire;
+  for (int i = 0; i < 8; ++i) wire += "HTTP/1.1 103 Early Hints\r\nLocation: /early\r\n\r\n";
+  const Parsed p = run(wire + "HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_TRUE(p.ok) << p.message;
+  EXPECT_EQ(p.status, 302);
+  EXPECT_EQ(p.location, "");  // an interim response's headers are not the final one's
+  EXPECT_EQ(run(wire + "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\r\n").code, Errc::network_error);
+  // the connection closing after an interim response: no status yet
+  const Parsed cut = run("HTTP/1.1 100 Continue\r\n\r\n");
+  EXPECT_EQ(cut.code, Errc::network_error);
+  EXPECT_EQ(cut.status, 0);
+  EXPECT_NE(cut.message.find("response head"), std::string::npos) << cut.message;
+}
+
+TEST_P(TransportResponse, NoBodyFor204And304WhateverTheirLength) {
+  for (std::string_view wire : {"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n",
+                                "HTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n"}) {
+    const Parsed p = run(wire);
+    ASSERT_TRUE(p.ok) << wire << ": " << p.message;
+    EXPECT_EQ(p.body, "");
+  }
+}
+
+TEST_P(TransportResponse, ContentLengthValuesAtTheirEdges) {
+  const Parsed padded = run("HTTP/1.1 200 OK\r\nContent-Length: 0000000000000000005\r\n\r\nhello");
+  ASSERT_TRUE(padded.ok) << padded.message;  // 19 digits
+  EXPECT_EQ(padded.body, "hello");
+  const Parsed twice = run("HTTP/1.1 200 OK\r\nContent-Length: 5\r\ncontent-length: 5\r\n\r\nhello");
+  ASSERT_TRUE(twice.ok) << twice.message;  // the same length twice is one length
+  EXPECT_EQ(twice.body, "hello");
+  for (std::string_view value : {"00000000000000000005", "1a", "5:", "5 5", "+5"}) {
+    const Parsed p = run("HTTP/1.1 200 OK\r\nContent-Length: " + std::string(value) + "\r\n\r\nhello");
+    EXPECT_EQ(p.code, Errc::network_error) << value;
+    EXPECT_NE(p.message.find("Content-Length"), std::string::npos) << p.message;
+  }
+}
+
+TEST_P(TransportResponse, ChunkSizesInEveryHexDigitCase) {
+  const std::string fifteen(15, 'x');
+  const Parsed p = run("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "f\r\n" + fifteen + "\r\nF\r\n" + fifteen + "\r\nA\r\n0123456789\r\n"
+                       "00000000000000a\r\n0123456789\r\n0\r\n\r\n", 1000);
+  ASSERT_TRUE(p.ok) << p.message;
+  EXPECT_EQ(p.body, fifteen + fifteen + "0123456789" + "0123456789");
+  for (std::string_view size : {"g", "G", "_", "zz", "0000000000000001"}) {
+    const Parsed bad = run("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + std::string(size) +
+                           "\r\n" + std::string(64, 'x') + "\r\n0\r\n\r\n", 1000);
+    EXPECT_EQ(bad.code, Errc::network_error) << size;
+    EXPECT_NE(bad.message.find("chunk size"), std::string::npos) << size << ": " << bad.message;
+  }
+}
+
+TEST_P(TransportResponse, ChunkLinesAndTrailersHaveTheirOwnCaps) {
+  const std::string head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  // a chunk-size line may be 4096 bytes with its CRLF, not one more
+  const std::string ext_at_cap = "1;" + std::string(4096 - 4, 'e') + "\r\n";
+  ASSERT_EQ(ext_at_cap.size(), 4096u);
+  EXPECT_TRUE(run(head + ext_at_cap + "x\r\n0\r\n\r\n").ok);
+  const Parsed long_ext = run(head + "1;" + std::string(4096, 'e') + "\r\nx\r\n0\r\n\r\n");
+  EXPECT_EQ(long_ext.code, Errc::network_error);
+  EXPECT_NE(long_ext.message.find("too long"), std::string::npos) << long_ext.message;
+  // a trailer line may be much longer; all trailers together, CRLFs included, up to the
+  // head's limit
+  const std::size_t limit = limits::kMaxHttpHeaderBytes;
+  const std::string at_limit = "T: " + std::string(limit - 2 - 5, 't') + "\r\n";
+  const Parsed ok = run(head + "0\r\n" + at_limit + "\r\n");
+  EXPECT_TRUE(ok.ok) << ok.message;
+  const Parsed over = run(head + "0\r\nA: 1\r\n" + at_limit + "\r\n");
+  EXPECT_EQ(over.code, Errc::network_error);
+  EXPECT_NE(over.message.find("trailers too long"), std::string::npos) << over.message;
+}
+
 INSTANTIATE_TEST_SUITE_P(Pieces, TransportResponse, ::testing::Values(std::size_t{1}, std::size_t{7}, std::size_t{1} << 20),
                          [](const auto& info) { return "step" + std::to_string(info.param); });
 
@@ -185,6 +315,46 @@ TEST(TransportResponseCap, NothingPastTheCapIsBuffered) {
   ASSERT_FALSE(big.ok());
   EXPECT_EQ(big.error().code, Errc::too_large);
   EXPECT_LE(parser.body().size(), 10u);
+}
+
+// The head crosses the size limit in the same piece that ends it: the bytes past the limit
+// are never looked at, so the end is never seen.
+TEST(TransportResponseHead, AnEndBeyondTheLimitInTheLastPieceIsNotSeen) {
+  const std::string head = "HTTP/1.1 200 OK\r\nX: " + std::string(limits::kMaxHttpHeaderBytes, 'a');
+  ResponseParser parser(100);
+  const std::string first = head.substr(0, limits::kMaxHttpHeaderBytes - 5);
+  auto used = parser.feed(first);
+  ASSERT_TRUE(used.ok()) << used.error().message;
+  EXPECT_EQ(*used, first.size());
+  auto last = parser.feed(head.substr(first.size(), 5) + "\r\n\r\n");
+  ASSERT_FALSE(last.ok());
+  EXPECT_EQ(last.error().code, Errc::too_large);
+}
+
+TEST(TransportResponseHead, AHeadEndingExactlyAtTheLimitIsAccepted) {
+  std::string head = "HTTP/1.1 200 OK\r\nX: ";
+  head += std::string(limits::kMaxHttpHeaderBytes - head.size() - 4, 'a') + "\r\n\r\n";
+  ASSERT_EQ(head.size(), limits::kMaxHttpHeaderBytes);
+  ResponseParser parser(100);
+  auto used = parser.feed(head.substr(0, 100));
+  ASSERT_TRUE(used.ok());
+  used = parser.feed(head.substr(100));
+  ASSERT_TRUE(used.ok()) << used.error().message;
+  EXPECT_EQ(*used, head.size() - 100);
+  EXPECT_EQ(parser.state(), State::head_done);
+}
+
+TEST(TransportResponseHead, EndingBeforeTheBodyBeginsIsAnIncompleteHead) {
+  ResponseParser parser(100);
+  ASSERT_TRUE(parser.feed("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n").ok());
+  ASSERT_EQ(parser.state(), State::head_done);
+  auto end = parser.finish();
+  ASSERT_FALSE(end.ok());
+  EXPECT_NE(end.error().message.find("response head"), std::string::npos) << end.error().message;
+  // and once the head is done, more bytes are not taken until the body begins
+  auto more = parser.feed("ok");
+  ASSERT_TRUE(more.ok());
+  EXPECT_EQ(*more, 0u);
 }
 
 }  // namespace

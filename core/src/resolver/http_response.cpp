@@ -221,6 +221,7 @@ Result<std::size_t> ResponseParser::feed_chunked(std::string_view data) {
     line_.append(rest.substr(0, take));
     used += take;
     if (nl == std::string_view::npos) break;
+    const std::size_t line_bytes = line_.size();  // the whole line, however it arrived
     const std::string line(strip_eol(line_));
     line_.clear();
     switch (chunk_) {
@@ -232,7 +233,7 @@ Result<std::size_t> ResponseParser::feed_chunked(std::string_view data) {
         chunk_ = Chunk::size;
         break;
       case Chunk::trailer:
-        trailer_bytes_ += take;
+        trailer_bytes_ += line_bytes;
         if (trailer_bytes_ > limits::kMaxHttpHeaderBytes) return malformed("trailers too long");
         if (line.empty()) state_ = State::done;
         break;
