@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -469,6 +470,94 @@ TEST_F(SpawnErrors, BadEnvNamesAndTimeoutsAreInvalid) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, Errc::invalid_value) << r.error().message;
   }
+}
+
+TEST_F(SpawnErrors, NegativeTimeoutsAreInvalidAndOneMillisecondIsAllowed) {
+  SpawnOptions negative = sh("exit 0");
+  negative.timeout = -5ms;
+  auto r = spawn_in_root(root_, negative);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::invalid_value);
+  EXPECT_NE(r.error().message.find(quoted("-5ms")), std::string::npos) << r.error().message;
+  SpawnOptions short_one = sh("exit 0");
+  short_one.timeout = 1ms;
+  EXPECT_TRUE(spawn_in_root(root_, short_one).ok());  // it may time out: that is a result
+}
+
+// readlink of each descriptor the process has open.
+std::vector<std::string> open_descriptors() {
+  std::vector<std::string> out;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    out.push_back(entry.path().filename().string() + " " +
+                  fs::read_symlink(entry.path(), ec).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(SpawnOutput, TheParentsDescriptorsAreAsTheyWereAfterwards) {
+  for (const bool same_file : {false, true}) {
+    SpawnOptions options = sh("echo out; echo err >&2");
+    options.stdout_path = at("o.txt");
+    options.stderr_path = same_file ? at("o.txt") : at("e.txt");
+    const std::vector<std::string> before = open_descriptors();
+    ASSERT_EQ(run(options).exit_code, 0);
+    // the directory listing's own descriptor differs; everything else must match
+    std::vector<std::string> after = open_descriptors();
+    auto drop_listing = [](std::vector<std::string>& fds) {
+      std::erase_if(fds, [](const std::string& f) { return f.find("/proc/") != std::string::npos; });
+    };
+    std::vector<std::string> was = before;
+    drop_listing(was);
+    drop_listing(after);
+    EXPECT_EQ(after, was) << (same_file ? "one file for both streams" : "two files");
+  }
+}
+
+TEST_F(SpawnOutput, OutputFilesAreCreatedReadableByAll) {
+  const mode_t mask = ::umask(022);
+  SpawnOptions options = sh("echo out");
+  options.stdout_path = at("made.txt");
+  const SpawnResult r = run(options);
+  ::umask(mask);
+  ASSERT_EQ(r.exit_code, 0);
+  struct stat st {};
+  ASSERT_EQ(::stat(at("made.txt").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+TEST_F(SpawnPath, TheFirstPathEntryIsSearchedToo) {
+  fs::create_directories(at("bin"));
+  {
+    std::ofstream tool(at("bin/sqlink-test-first"));
+    tool << "#!/bin/sh\nexit 6\n";
+  }
+  fs::permissions(at("bin/sqlink-test-first"), fs::perms::owner_all);
+  SpawnOptions options;
+  options.argv = {"sqlink-test-first"};
+  options.env_extra = {{"PATH", at("bin")}};
+  EXPECT_EQ(run(options).exit_code, 6);
+}
+
+TEST_F(SpawnPath, ARelativeEntryIsSkippedEvenWhenItResolvesFromHere) {
+  // "rel" exists beside the parent's working directory; the child runs elsewhere
+  fs::create_directories(at("here/rel"));
+  fs::create_directories(at("bin"));
+  for (const auto& [path, code] : {std::pair{at("here/rel/sqlink-test-rel"), 9},
+                                   std::pair{at("bin/sqlink-test-rel"), 5}}) {
+    std::ofstream(path) << "#!/bin/sh\nexit " << code << "\n";
+    fs::permissions(path, fs::perms::owner_all);
+  }
+  const fs::path cwd = fs::current_path();
+  fs::current_path(at("here"));
+  SpawnOptions options;
+  options.argv = {"sqlink-test-rel"};
+  options.env_extra = {{"PATH", "rel:" + at("bin")}};
+  auto r = spawn_in_root(root_, options);
+  fs::current_path(cwd);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->exit_code, 5);
 }
 
 TEST_F(SpawnErrors, UnopenedRootIsRefused) {
