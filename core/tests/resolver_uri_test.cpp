@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -81,6 +82,64 @@ TEST(ResolverUri, RefusesEmptyControlAndOverlongInput) {
   EXPECT_EQ(classify_artifact_uri(std::string_view("/x\0y", 4)).error().code, Errc::control_character);
   EXPECT_EQ(classify_artifact_uri("/x\ny").error().code, Errc::control_character);
   EXPECT_EQ(classify_artifact_uri("/" + std::string(limits::kMaxPathBytes, 'p')).error().code, Errc::too_long);
+}
+
+TEST(ResolverUri, SchemesAreTwoOrMoreSchemeCharactersAtTheirRangesEdges) {
+  // every edge of [A-Za-z0-9+.-] in a scheme: not a path, an "other" scheme, lower-cased
+  for (std::string_view text : {"az:x", "AZ:x", "a0:x", "a9:x", "a5:x", "a+.-:x", "Zz:x"}) {
+    auto uri = classify_artifact_uri(text);
+    ASSERT_TRUE(uri.ok()) << text;
+    EXPECT_EQ(uri->kind, Kind::other) << text;
+    std::string lowered(text.substr(0, text.find(':')));
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    EXPECT_EQ(uri->scheme, lowered) << text;
+  }
+  // a byte just outside a range, or a one-letter "scheme", makes the whole thing a path
+  for (std::string_view text : {"a{:x", "a[:x", "a/:x", "a@:x", "a`:x", "a;:x", "a,:x", "a_:x", "C:x"}) {
+    auto uri = classify_artifact_uri(text);
+    ASSERT_TRUE(uri.ok()) << text;
+    EXPECT_EQ(uri->kind, Kind::path) << text;
+  }
+  EXPECT_EQ(classify_artifact_uri("AB:x")->scheme, "ab");
+}
+
+TEST(ResolverUri, PercentEscapesInEveryHexDigitCase) {
+  struct Case {
+    std::string_view uri, path;
+  };
+  for (const Case& c : {Case{"file:/%41%5a%61%7A%30%39", "/AZaz09"}, Case{"file:/%2f%2F", "///"},
+                        Case{"file:/%7e%7E%3a", "/~~:"}, Case{"file:/%20", "/ "}, Case{"file:/a%25", "/a%"},
+                        Case{"file:/%ff", "/\xff"}, Case{"file:/%aF%Fa", "/\xaf\xfa"}}) {
+    auto uri = classify_artifact_uri(c.uri);
+    ASSERT_TRUE(uri.ok()) << c.uri << ": " << uri.error().message;
+    EXPECT_EQ(uri->path, c.path) << c.uri;
+  }
+  // an escape cut short at the end, or with a digit outside 0-9a-f in either place
+  for (std::string_view bad : {"file:/x%", "file:/x%4", "file:/%g1", "file:/%1g", "file:/%:1", "file:/%1:",
+                               "file:/%/1", "file:/%1/", "file:/%`1", "file:/%G1"}) {
+    auto uri = classify_artifact_uri(bad);
+    ASSERT_FALSE(uri.ok()) << bad;
+    EXPECT_EQ(uri.error().code, Errc::invalid_value) << bad;
+    EXPECT_NE(uri.error().message.find("%-escape"), std::string::npos) << uri.error().message;
+  }
+  // decoded control bytes: every one below 0x20 and 0x7f; 0x20 itself is a space
+  for (std::string_view bad : {"file:/%01", "file:/%1f", "file:/%1F", "file:/%7f", "file:/%0a"}) {
+    EXPECT_EQ(classify_artifact_uri(bad).error().code, Errc::control_character) << bad;
+  }
+}
+
+TEST(ResolverUri, LengthLimitsAreInclusive) {
+  const std::string url_at = "https://h/" + std::string(limits::kMaxUrlBytes - 10, 'u');
+  ASSERT_EQ(url_at.size(), limits::kMaxUrlBytes);
+  EXPECT_TRUE(classify_artifact_uri(url_at).ok());
+  EXPECT_EQ(classify_artifact_uri(url_at + "u").error().code, Errc::too_long);
+  const std::string path_at = "/" + std::string(limits::kMaxPathBytes - 1, 'p');
+  ASSERT_TRUE(classify_artifact_uri(path_at).ok());
+  EXPECT_EQ(classify_artifact_uri(path_at)->path, path_at);
+  // raw bytes: 0x1f and 0x7f are control bytes, 0x20 and 0x7e are not
+  EXPECT_EQ(classify_artifact_uri("/x\x1fy").error().code, Errc::control_character);
+  EXPECT_EQ(classify_artifact_uri("/x\x7fy").error().code, Errc::control_character);
+  EXPECT_TRUE(classify_artifact_uri("/x y~").ok());
 }
 
 class ResolverFileRead : public ::testing::Test {
