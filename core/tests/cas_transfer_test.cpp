@@ -82,6 +82,73 @@ TEST_F(CasTransferTest, ExportWritesANewStoreWithEverything) {
   EXPECT_TRUE(exported.verify()->ok());
 }
 
+// Every column of every row, as the source had it (ids aside: they are the store's own).
+const char* const kCarried[] = {
+    "SELECT hex(hash), bytes_len, created_at, last_used_at, use_count FROM __cas_artifact ORDER BY 1",
+    "SELECT uri, hex(hash), fetched_at, last_used_at FROM __cas_uri ORDER BY 1",
+    "SELECT coalesce(name, ''), hex(set_hash), created_at, last_used_at FROM __cas_bundle ORDER BY 2",
+    "SELECT a.name, hex(b.set_hash), a.created_at FROM __cas_bundle_alias AS a"
+    " JOIN __cas_bundle AS b ON b.id = a.bundle_id ORDER BY 1",
+    "SELECT hex(b.set_hash), m.extension_name, hex(m.content_hash) FROM __cas_bundle_member AS m"
+    " JOIN __cas_bundle AS b ON b.id = m.bundle_id ORDER BY 1, 2",
+    "SELECT hex(b.set_hash), n.target_triple, n.binary_path, n.built_at FROM __cas_bundle_binary AS n"
+    " JOIN __cas_bundle AS b ON b.id = n.bundle_id ORDER BY 1, 2",
+};
+
+TEST_F(CasTransferTest, EveryColumnIsCarriedAsItWas) {
+  fill_source();
+  // distinct, recognisable values in every time and count column
+  ASSERT_EQ(exec_sql(src_path,
+                     "UPDATE __cas_artifact SET created_at = 1000 + bytes_len,"
+                     " last_used_at = 2000 + bytes_len, use_count = 30 + bytes_len;"
+                     "UPDATE __cas_uri SET fetched_at = 4001, last_used_at = 4002;"
+                     "UPDATE __cas_bundle SET created_at = 5001, last_used_at = 5002;"
+                     "UPDATE __cas_bundle_alias SET created_at = 6000 + length(name);"
+                     "UPDATE __cas_bundle_binary SET built_at = 7001;"),
+            "");
+  auto dst = open_store(dst_path);
+  auto report = dst.import_from(src_path);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  for (const char* sql : kCarried) {
+    const auto want = cas_testing::query(src_path, sql);
+    ASSERT_FALSE(want.empty()) << sql;
+    EXPECT_EQ(cas_testing::query(dst_path, sql), want) << sql;
+  }
+}
+
+TEST_F(CasTransferTest, ABundleAlreadyHereTakesALaterLastUseButNeverAnEarlierOne) {
+  fill_source();
+  auto dst = open_store(dst_path);
+  ASSERT_TRUE(dst.import_from(src_path).ok());
+  const std::string last_use = "SELECT last_used_at FROM __cas_bundle";
+  ASSERT_EQ(exec_sql(src_path, "UPDATE __cas_bundle SET last_used_at = 99999999999"), "");
+  auto later = dst.import_from(src_path);
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  EXPECT_EQ(later->bundles_present, 1u);
+  EXPECT_EQ(scalar(dst_path, last_use), "99999999999");
+  ASSERT_EQ(exec_sql(src_path, "UPDATE __cas_bundle SET last_used_at = 5"), "");
+  ASSERT_TRUE(dst.import_from(src_path).ok());
+  EXPECT_EQ(scalar(dst_path, last_use), "99999999999");
+}
+
+TEST_F(CasTransferTest, AnOldSchemaSourceImportsIntoAStoreNamedRelativeToHere) {
+  // the scratch copy goes beside the destination: "." when its name has no directory
+  ASSERT_EQ(build_fixture(3, src_path), "");
+  const auto cwd = cas_testing::fs::current_path();
+  cas_testing::fs::current_path(dir.path());
+  Result<TransferReport> r = Error::make(Errc::internal, "not run");
+  {
+    auto dst = open_store("dst.sqlite");
+    r = dst.import_from(src_path);
+  }
+  cas_testing::fs::current_path(cwd);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->artifacts_added, 3u);
+  for (const auto& e : cas_testing::fs::directory_iterator(dir.path())) {
+    EXPECT_NE(e.path().filename().string().rfind(".sqlink-import-", 0), 0u) << e.path();
+  }
+}
+
 TEST_F(CasTransferTest, ExportRefusesAnExistingTarget) {
   fill_source();
   { std::ofstream(dst_path) << "precious"; }
