@@ -55,6 +55,45 @@ TEST(CasSchema, NormalisingCollapsesSpaceOutsideQuotesOnly) {
             "CREATE TABLE t( a TEXT DEFAULT '  x  ')");
 }
 
+TEST(CasSchema, EachStatementIsNamedByItsTypeAndName) {
+  struct Case {
+    const char* sql;
+    const char* type;
+    const char* name;
+  };
+  for (const Case& c : {Case{"CREATE TABLE t(a)", "table", "t"},
+                        Case{"CREATE TABLE t (a)", "table", "t"},
+                        Case{"CREATE TABLE t", "table", "t"},
+                        Case{"CREATE UNIQUE INDEX u ON t(a)", "index", "u"},
+                        Case{"CREATE TEMP TRIGGER g AFTER INSERT ON t BEGIN SELECT 1; END", "trigger", "g"},
+                        Case{"CREATE TEMPORARY VIEW w AS SELECT 1", "view", "w"},
+                        Case{"create Table \"q\"(a)", "table", "q"},
+                        Case{"CREATE TABLE `b`(a)", "table", "b"},
+                        Case{"CREATE TABLE \"\"(a)", "table", ""},
+                        Case{"CREATE TABLE 'lit'(a)", "table", "'lit'"},
+                        Case{"CREATE TABLE x(a)", "table", "x"},
+                        Case{"CREATE TABLE", "table", ""},
+                        Case{"CREATE UNIQUE", "", ""},
+                        Case{"CREATE", "", ""}}) {
+    const auto objects = cas_detail::parse_snapshot(std::string(c.sql) + ";\n");
+    ASSERT_EQ(objects.size(), 1u) << c.sql;
+    EXPECT_EQ(objects[0].type, c.type) << c.sql;
+    EXPECT_EQ(objects[0].name, c.name) << c.sql;
+    EXPECT_EQ(objects[0].sql, cas_detail::normalize_sql(c.sql)) << c.sql;
+  }
+}
+
+TEST(CasSchema, BlankLinesAreSkippedAndObjectsSortByTypeThenName) {
+  const auto objects = cas_detail::parse_snapshot(
+      "CREATE INDEX b ON t(x);\n\nCREATE TRIGGER a AFTER DELETE ON t BEGIN SELECT 1; END;\n\n"
+      "CREATE TABLE z(x);\nCREATE INDEX a ON t(x);\nCREATE TABLE t(x)\n");
+  ASSERT_EQ(objects.size(), 5u);
+  EXPECT_EQ(objects[4].name, "t");  // a last line without ';' counts too
+  EXPECT_EQ(cas_detail::format_snapshot(objects),
+            "CREATE TABLE t(x);\nCREATE TABLE z(x);\nCREATE INDEX a ON t(x);\n"
+            "CREATE INDEX b ON t(x);\nCREATE TRIGGER a AFTER DELETE ON t BEGIN SELECT 1; END;\n");
+}
+
 TEST(CasSchema, AFreshStoreHasExactlyTheV4Snapshot) {
   TempDir dir;
   ASSERT_TRUE(CasStore::open(dir.file("cas.sqlite")).ok());
