@@ -163,6 +163,26 @@ TEST_F(HostLoadTest, AnExtensionWithoutDeclarationsGetsASyntheticPrefix) {
             "sqlink-internal://fx_nodecl");
 }
 
+TEST_F(HostLoadTest, NamesRegisteredBehindTheTablesBackAreWarnedAboutByKind) {
+  const LoadReport report = load(SQLINK_FX_DIRECT);
+  // the two registered straight into libsqlite3, each named with its kind; not the tabled one
+  std::vector<std::string> behind;
+  for (const std::string& w : report.warnings) {
+    if (w.find("without going through the API table") != std::string::npos) behind.push_back(w);
+  }
+  ASSERT_EQ(behind.size(), 2u) << ::testing::PrintToString(report.warnings);
+  EXPECT_EQ(behind[0].rfind("function 'direct_fn' appeared during init", 0), 0u) << behind[0];
+  EXPECT_EQ(behind[1].rfind("collation 'direct_coll' appeared during init", 0), 0u) << behind[1];
+  // they work, unprefixed; the tabled one has its prefix
+  EXPECT_EQ(sql("SELECT direct_fn()"), "direct");
+  EXPECT_EQ(sql("SELECT " + report.prefix + "__tabled()"), "table") << report.prefix;
+  // a second extension loaded later is not blamed for them
+  const LoadReport alpha = load(SQLINK_FX_ALPHA);
+  for (const std::string& w : alpha.warnings) {
+    EXPECT_EQ(w.find("without going through the API table"), std::string::npos) << w;
+  }
+}
+
 TEST_F(HostLoadTest, AManifestWinsOverTheExportedDeclarations) {
   LoadOptions options;
   options.preferred_prefix = "al";
