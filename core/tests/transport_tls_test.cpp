@@ -119,6 +119,32 @@ TEST_F(HttpsTransportTest, UntrustedCertificateIsRefusedBeforeTheRequest) {
   EXPECT_EQ(server_.hits("/ext.so"), 0u);
 }
 
+TEST_F(HttpsTransportTest, ANameThatIsNotAnAddressLiteralIsLookedUp) {
+  // "127.1" is no literal for inet_pton(): it goes through getaddrinfo(), which reads it as
+  // 127.0.0.1 without asking a DNS server; the certificate names it as a DNS name
+  const TlsIdentity named = TlsIdentity::self_signed({"127.1"}, {});
+  HttpServer server(named);
+  server.route("/ext.so", HttpReply::ok("looked up"));
+  PemFile named_ca(named.cert_pem);
+  HttpTransport transport(trusting(named_ca));
+  const std::string url = "https://127.1:" + std::to_string(server.port()) + "/ext.so";
+  auto got = transport.fetch(url, limits_);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->body, "looked up");
+  EXPECT_EQ(server.hits("/ext.so"), 1u);
+}
+
+TEST_F(HttpsTransportTest, ANameThatDoesNotResolveIsANetworkErrorNamingIt) {
+  HttpTransport transport(trusting(ca_));
+  const std::string url = "https://sqlink-no-such-host.invalid:" + std::to_string(server_.port()) + "/x";
+  auto got = transport.fetch(url, limits_);
+  ASSERT_FALSE(got.ok());
+  EXPECT_TRUE(got.error().code == Errc::network_error || got.error().code == Errc::timeout)
+      << errc_name(got.error().code) << ": " << got.error().message;
+  EXPECT_NE(got.error().message.find("sqlink-no-such-host.invalid"), std::string::npos)
+      << got.error().message;
+}
+
 TEST_F(HttpsTransportTest, CertificateForAnotherNameIsRefused) {
   const TlsIdentity other = TlsIdentity::self_signed({"other.example"}, {"10.0.0.1"});
   HttpServer impostor(other);
