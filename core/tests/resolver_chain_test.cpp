@@ -198,6 +198,22 @@ TEST_F(ResolverTest, AllSourcesFailingReportsTheLastError) {
                                                              {Step::https, Outcome::failed}}));
 }
 
+TEST_F(ResolverTest, TheHintSumsUpEveryStepOnOneLine) {
+  transport_.fail(kUrl, Error::make(Errc::timeout, "fetching " + quoted(kUrl) + ": timed out", kUrl));
+  auto got = resolve({kUrl, sha256(kGood), {Source::file, Source::cas, Source::https}, dir_ + "/none.so"});
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().hint,
+            "tried uri binding: not_found, expected hash: not_found, file: not_found, cas: skipped, "
+            "https: timeout");
+  // a second resolution with the same trace holds only its own steps
+  const Hash hash = store_.add(kGood);
+  auto again = resolve({"sha256:" + hash.hex(), std::nullopt, {Source::cas}, {}});
+  ASSERT_TRUE(again.ok()) << again.error().to_string();
+  EXPECT_EQ(steps(), (std::vector<std::pair<Step, Outcome>>{{Step::uri_binding, Outcome::failed},
+                                                             {Step::expected_hash, Outcome::skipped},
+                                                             {Step::cas, Outcome::answered}}));
+}
+
 TEST_F(ResolverTest, LastErrorIsTheLastSourceTriedNotTheFirst) {
   transport_.fail(kUrl, Error::make(Errc::network_error, "fetching " + quoted(kUrl) + " failed: HTTP status 500", kUrl));
   const std::string path = write_file("bad.so", kBad);
