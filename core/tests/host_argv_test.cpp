@@ -209,6 +209,22 @@ TEST(Nearest, OnlySuggestsPlausibleTypos) {
   EXPECT_EQ(nearest(std::string(1000, 'x'), c), std::nullopt);
 }
 
+TEST(Nearest, ShortWordsAllowOneEditAndLongCandidatesAreNeverCompared) {
+  const std::vector<std::string_view> two = {"ac"};
+  EXPECT_EQ(nearest("ab", two), "ac");  // a third of 2 is 0, but one edit is always allowed
+  EXPECT_EQ(nearest("b", std::vector<std::string_view>{"a"}), "a");
+  EXPECT_EQ(nearest("xy", two), std::nullopt);
+  // 64 bytes is the most compared, on either side
+  const std::string at_limit(64, 'a'), over(65, 'a');
+  const std::vector<std::string_view> longer = {over};
+  EXPECT_EQ(nearest(at_limit, longer), std::nullopt);
+  const std::vector<std::string_view> same_size = {at_limit};
+  EXPECT_EQ(nearest(std::string(63, 'a') + "b", same_size), at_limit);
+  // the first of equally near candidates wins
+  const std::vector<std::string_view> ties = {"--dbx", "--dby"};
+  EXPECT_EQ(nearest("--db", ties), "--dbx");
+}
+
 TEST(Nearest, DistanceCountsEveryEditOfBothWords) {
   using Words = std::vector<std::string_view>;
   // A word much shorter than the candidate is not a typo of it: every missing byte counts.
