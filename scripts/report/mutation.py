@@ -118,12 +118,16 @@ def _bar(c: dict) -> str:
     return svg.stacked_bar([(c[k], colour, label) for _, k, label, colour in STATUSES])
 
 
-def _gate(summary: dict | None) -> tuple[str | None, list[str]]:
+def _gate(summary: dict | None) -> tuple[str | None, list[str], list[str]]:
+    """The gate's verdict, its reasons, and its notes (what it could not judge: a run cut
+    short by --max-time)."""
     gate = summary.get("gate") if isinstance(summary, dict) else None
     if not isinstance(gate, dict) or not isinstance(gate.get("passed"), bool):
-        return None, []
-    reasons = [str(r) for r in gate.get("reasons") or []] if isinstance(gate.get("reasons"), list) else []
-    return ("pass" if gate["passed"] else "fail"), reasons
+        return None, [], []
+    def texts(key: str) -> list[str]:
+        value = gate.get(key)
+        return [str(r) for r in value] if isinstance(value, list) else []
+    return ("pass" if gate["passed"] else "fail"), texts("reasons"), texts("notes")
 
 
 def build(mutation_dir: str, out_dir: str) -> Section:
@@ -138,7 +142,7 @@ def build(mutation_dir: str, out_dir: str) -> Section:
                        {"status": "not run"}, used, [r_in])
     a = analyse(r_in.data, r_in) if r_in.ok else {}
     summary = s_in.data if s_in.ok else None
-    gate, reasons = _gate(summary)
+    gate, reasons, gate_notes = _gate(summary)
     if a:
         c = a["overall"]
         score, covered = scores(c)
@@ -157,6 +161,7 @@ def build(mutation_dir: str, out_dir: str) -> Section:
         notes.append(r_in.describe())
     if gate == "fail":
         notes.append("gate failed" + (": " + "; ".join(reasons) if reasons else ""))
+    notes += gate_notes
     figure = (f"score {page.fmt_pct(score)} (covered {page.fmt_pct(covered)}) · "
               f"{c['survived']} survived of {total}")
     stage = Stage("mutation", "Mutation testing", status, figure, "; ".join(notes), anchor="mutation")
@@ -172,6 +177,7 @@ def build(mutation_dir: str, out_dir: str) -> Section:
         text = "passed" if gate == "pass" else "failed"
         body.append(f"<p>Gate: {page.badge(gate, text)} "
                     + page.esc("; ".join(reasons)) + "</p>")
+        body += [f'<p class="muted">Gate note: {page.esc(n)}</p>' for n in gate_notes]
     elif summary is None:
         body.append('<p class="muted">No gate result (no summary.json).</p>')
     if summary and number(summary.get("score")) is not None and score is not None \

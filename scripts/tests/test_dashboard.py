@@ -201,6 +201,21 @@ class ReportInputs(unittest.TestCase):
         self.assertNotIn("Surviving mutants", mut)
         self.assertRegex(proc.stdout, r"(?m)^  mutation +not run +command missing")
 
+    def test_a_gate_note_for_a_run_cut_short_is_shown(self):
+        note = "12 mutant(s) pending (--max-time): the overall score is not held"
+        def cut_short(d):
+            path = os.path.join(d, "mutation", "summary.json")
+            with open(path) as f:
+                summary = json.load(f)
+            summary["gate"] = {"passed": True, "reasons": [], "notes": [note]}
+            with open(path, "w") as f:
+                json.dump(summary, f)
+        out, proc = build_dashboard(self.tmp, edit=cut_short)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        mut = section(read(out), "mutation")
+        self.assertIn("Gate note: " + note, mut)
+        self.assertIn(note, read(out).split('id="stages"')[1].split("</section>")[0])
+
     def test_a_stage_that_ran_but_wrote_nothing_is_an_error_not_a_pass(self):
         def ran_without_output(d):
             shutil.rmtree(os.path.join(d, "mutation"))
