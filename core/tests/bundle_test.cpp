@@ -444,6 +444,27 @@ TEST_F(BundleTest, TriplesMustMatchTheGrammar) {
             Errc::control_character);
 }
 
+TEST_F(BundleTest, BinaryPathsRefuseControlBytesAndOverlongPathsNamingThem) {
+  ASSERT_TRUE(save("web", {member("a", "a")}).ok());
+  const std::string triple = "x86_64-unknown-linux-gnu";
+  for (const std::string bad : {std::string("/a\x1f" "b"), std::string("/a\x7f" "b"), std::string("/a\0b", 4),
+                                std::string("/a\x01")}) {
+    auto r = bundle_record_binary(*store, "web", triple, bad);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, Errc::control_character);
+    EXPECT_NE(r.error().message.find("binary path"), std::string::npos) << r.error().message;
+  }
+  // a space and a tilde are plain bytes; the limit is inclusive
+  EXPECT_TRUE(bundle_record_binary(*store, "web", triple, "/opt/my web~").ok());
+  const std::string at_limit = "/" + std::string(limits::kMaxPathBytes - 1, 'p');
+  ASSERT_TRUE(bundle_record_binary(*store, "web", triple, at_limit).ok());
+  EXPECT_EQ(bundle_find_binary(*store, "web", triple)->binary_path, at_limit);
+  auto over = bundle_record_binary(*store, "web", triple, at_limit + "p");
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, Errc::too_long);
+  EXPECT_EQ(bundle_record_binary(*store, "web", triple, "").error().code, Errc::missing_argument);
+}
+
 TEST_F(BundleTest, ResolveCountsAsAUseWithoutWritingAtOnce) {
   ASSERT_TRUE(save("web", {member("a", "a")}).ok());
   const std::string before =
