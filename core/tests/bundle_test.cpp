@@ -447,7 +447,7 @@ TEST_F(BundleTest, TriplesMustMatchTheGrammar) {
 TEST_F(BundleTest, BinaryPathsRefuseControlBytesAndOverlongPathsNamingThem) {
   ASSERT_TRUE(save("web", {member("a", "a")}).ok());
   const std::string triple = "x86_64-unknown-linux-gnu";
-  for (const std::string bad : {std::string("/a\x1f" "b"), std::string("/a\x7f" "b"), std::string("/a\0b", 4),
+  for (const std::string& bad : {std::string("/a\x1f" "b"), std::string("/a\x7f" "b"), std::string("/a\0b", 4),
                                 std::string("/a\x01")}) {
     auto r = bundle_record_binary(*store, "web", triple, bad);
     ASSERT_FALSE(r.ok());
