@@ -123,9 +123,14 @@ def find(project: Project, sb: SchemaBuild, work_root: Path, cache: Cache,
     finder = ensure_finder(work_root)
     out = sb.work / "points"
     args = ["--block-removal"] if project.block_removal else []
-    key = hashlib.sha256(json.dumps({
+    # What every translation unit's code depends on besides its own file: a TU's TCE result
+    # is keyed on this plus its schema and command, so a change to one file re-analyses one TU.
+    shared_key = hashlib.sha256(json.dumps({
         "finder": file_hash(finder), "runtime": file_hash(RUNTIME_HEADER),
         "headers": _tree_hash(project.source_dir, [sb.work.parent, sb.work], HEADER_SUFFIXES),
+    }, sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps({
+        "shared": shared_key,
         "sources": {f: file_hash(project.source_dir / f) for f in sorted(set(tus) | set(mutate))},
         "tus": tus, "mutate": mutate, "args": args,
         "commands": [e for e in sb.compile_commands()
@@ -154,6 +159,7 @@ def find(project: Project, sb: SchemaBuild, work_root: Path, cache: Cache,
     for err in points.get("errors", []):
         log(f"warning: {err.get('tu')}: {err.get('message', '')[:300]}")
     points["_cache_key"] = key
+    points["_shared_key"] = shared_key
     (out / "points.json").write_text(json.dumps(points))
     cache.put_blob(f"points:{key}", {"mutants": len(points["mutants"])})
     log(f"mutation points: {len(points['mutants'])} in {len(points['files'])} file(s), "

@@ -177,7 +177,8 @@ def prune(points: dict, sb: SchemaBuild, cache: Cache, jobs: int,
         with tempfile.TemporaryDirectory(prefix="tce-") as tmp:
             command = _ir_command(by_tu[tu], sb, Path(tmp) / "tu.ll")
             schemas = "".join(file_hash(sb.shadow / p) for p in sorted(paths))
-            key = "tce:" + hashlib.sha256((points.get("_cache_key", "") + schemas
+            shared = points.get("_shared_key") or points.get("_cache_key", "")
+            key = "tce:" + hashlib.sha256((shared + schemas
                                            + "\0".join(command[:-1])).encode()).hexdigest()
             hashes = cache.blob(key)
             if hashes is None and deadline is not None and time.monotonic() > deadline:
