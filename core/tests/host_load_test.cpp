@@ -183,6 +183,27 @@ TEST_F(HostLoadTest, NamesRegisteredBehindTheTablesBackAreWarnedAboutByKind) {
   }
 }
 
+TEST_F(HostLoadTest, AFunctionDeletedDuringInitIsGoneAndOnlyOwnNamesCanBeDeleted) {
+  const LoadReport report = load(SQLINK_FX_DIRECT);
+  const std::string p = report.prefix;
+  // "fleeting" with one argument was deleted (in another case): gone under both names and
+  // from the registry; the two-argument form stays
+  EXPECT_EQ(sql("SELECT " + p + "__fleeting('a')").rfind("ERROR:", 0), 0u);
+  EXPECT_EQ(sql("SELECT fleeting('a')").rfind("ERROR:", 0), 0u);
+  EXPECT_EQ(sql("SELECT " + p + "__fleeting('a', 'b')"), "table");
+  EXPECT_EQ(sql("SELECT count(*) FROM __sqlink_prefix_function WHERE function_name = 'fleeting'"),
+            "1");
+  EXPECT_EQ(find_name(report, "fleeting", 1), nullptr);
+  EXPECT_NE(find_name(report, "fleeting", 2), nullptr);
+  // a deletion of a name it never registered is ignored, and said so
+  bool warned = false;
+  for (const std::string& w : report.warnings) {
+    warned |= w == "ignored a request to delete function 'unowned', which this extension did "
+                   "not register";
+  }
+  EXPECT_TRUE(warned) << ::testing::PrintToString(report.warnings);
+}
+
 TEST_F(HostLoadTest, AManifestWinsOverTheExportedDeclarations) {
   LoadOptions options;
   options.preferred_prefix = "al";
