@@ -79,6 +79,17 @@ TEST_F(HttpTransportTest, LocalhostMeansLoopback) {
   EXPECT_EQ(got->body, "via localhost");
 }
 
+TEST_F(HttpTransportTest, AnIpv6LiteralWithNothingListeningIsANetworkErrorNamingTheUrl) {
+  // The server listens on 127.0.0.1 only: [::1] at its port refuses (or, without IPv6, no
+  // socket can be made); either way an error naming the URL, never a hang.
+  const std::string url = "http://[::1]:" + std::to_string(server_.port()) + "/x";
+  auto got = transport_.fetch(url, limits_);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::network_error) << got.error().message;
+  EXPECT_NE(got.error().message.find(quoted(url)), std::string::npos) << got.error().message;
+  EXPECT_EQ(server_.hits("/x"), 0u);
+}
+
 TEST_F(HttpTransportTest, EmptyBody) {
   server_.route("/empty", HttpReply::ok(""));
   auto got = transport_.fetch(server_.url("/empty"), limits_);
