@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "sqlink/hash.hpp"
 #include "support/process.hpp"
 
 namespace sqlink {
@@ -162,6 +163,44 @@ TEST_F(CliSession, CorruptCachedBytesAreRefusedNotLoaded) {
   auto verify = sqlink({".cache", "verify"});
   EXPECT_EQ(verify.exit_code, 1);
   EXPECT_NE(verify.out.find("1 bad"), std::string::npos) << verify.out;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_F(CliSession, FileUrisLoadLikePathsAndAHashUriLoadsFromTheCache) {
+  for (const std::string& uri : {std::string("file://") + kPcre, std::string("file:") + kPcre}) {
+    auto r = sqlink({"--grant", "native", ".load", uri});
+    EXPECT_EQ(r.exit_code, 0) << uri << ": " << r.err;
+  }
+  // the bytes are in the cache now: a sha256: URI needs no native grant and no path
+  const std::string hex = sha256(file_bytes(kPcre)).hex();
+  auto by_hash = sqlink({".load", "sha256:" + hex});
+  EXPECT_EQ(by_hash.exit_code, 0) << by_hash.err;
+  auto unknown = sqlink({".load", "sha256:" + std::string(64, '0')});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find(std::string(64, '0')), std::string::npos) << unknown.err;
+}
+
+TEST_F(CliSession, ADamagedCopyInTheLibDirectoryIsRewrittenBeforeItIsLoaded) {
+  ASSERT_EQ(sqlink({"--grant", "native", ".load", kPcre}).exit_code, 0);
+  const std::string hex = sha256(file_bytes(kPcre)).hex();
+  const std::string copy = at("cache/lib/" + hex + "/pcre.so");
+  ASSERT_TRUE(fs::exists(copy)) << copy;
+  const std::string good = file_bytes(copy);
+  {
+    fs::permissions(copy, fs::perms::owner_write, fs::perm_options::add);
+    std::ofstream damage(copy, std::ios::binary | std::ios::trunc);
+    damage << std::string(good.size(), 'x');
+  }
+  // the same file loaded again: its copy is re-hashed, found damaged and written anew
+  auto again = sqlink({"--grant", "native", ".load", kPcre});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(sha256(file_bytes(copy)).hex(), hex);
 }
 
 TEST_F(CliSession, MemberNamesFromTheCacheCannotWriteOutsideItsLibDirectory) {
