@@ -262,6 +262,36 @@ const SchemaDrift* find_drift(const DoctorReport& r, const std::string& name) {
   return it == r.drift.end() ? nullptr : &*it;
 }
 
+TEST(CasMigration, AMalformedSchemaVersionIsCorruptNamingTheValue) {
+  for (const std::string value : {"", "abc", "0", "-1", "4x", " 4", "4.0", "99999999999"}) {
+    TempDir dir;
+    const std::string path = dir.file("cas.sqlite");
+    ASSERT_TRUE(CasStore::open(path).ok());
+    ASSERT_EQ(exec_sql(path, "UPDATE __cas_meta SET value = '" + value + "' WHERE key = 'schema_version'"), "");
+    auto store = CasStore::open(path);
+    ASSERT_FALSE(store.ok()) << "'" << value << "'";
+    EXPECT_EQ(store.error().code, Errc::corrupt) << "'" << value << "': " << store.error().message;
+    EXPECT_NE(store.error().message.find("no valid schema_version"), std::string::npos)
+        << store.error().message;
+    EXPECT_EQ(store.error().input, value);
+  }
+  // a newer version than this build knows is refused as such, read-only as well
+  TempDir dir;
+  const std::string path = dir.file("cas.sqlite");
+  ASSERT_TRUE(CasStore::open(path).ok());
+  ASSERT_EQ(exec_sql(path, "UPDATE __cas_meta SET value = '" + std::to_string(kCasSchemaVersion + 1) +
+                               "' WHERE key = 'schema_version'"),
+            "");
+  CasOptions read_only;
+  read_only.read_only = true;
+  for (const CasOptions& options : {CasOptions{}, read_only}) {
+    auto store = CasStore::open(path, options);
+    ASSERT_FALSE(store.ok());
+    EXPECT_NE(store.error().message.find(std::to_string(kCasSchemaVersion + 1)), std::string::npos)
+        << store.error().message;
+  }
+}
+
 TEST(CasDoctor, AHealthyStoreHasNoDrift) {
   TempDir dir;
   const std::string path = dir.file("cas.sqlite");
