@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "cas_support.hpp"
+#include "sqlink/bundle.hpp"
 #include "sqlink/cas.hpp"
 
 namespace sqlink {
@@ -312,6 +314,81 @@ TEST_F(CasStoreTest, HitsAreWrittenEveryNHits) {
   ASSERT_TRUE(store.get(h).ok());
   ASSERT_TRUE(store.flush().ok());
   EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "5");
+}
+
+TEST_F(CasStoreTest, AFlushWritesEachHitOnceAndAFailedOneIsRetriedAtTheNextHit) {
+  CasOptions options;
+  options.flush_every_hits = 2;
+  auto store = open(options);
+  const Hash h = *store.put("counted");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store.get(h).ok());
+  ASSERT_TRUE(store.flush().ok());
+  ASSERT_TRUE(store.flush().ok());  // nothing new: nothing added twice
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "3");
+  // The lock is held elsewhere: the flush due at the 2nd hit fails and waits for the next hit,
+  // however far past the threshold the count has gone by then.
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(store.get(h).ok());
+  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "3");
+  ASSERT_TRUE(store.get(h).ok());  // the 4th pending hit: written now
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "7");
+}
+
+TEST_F(CasStoreTest, UriAndBundleUsesCountTowardsTheFlushToo) {
+  CasOptions options;
+  options.flush_every_hits = 1;
+  auto store = open(options);
+  const Hash h = *store.put("bound");
+  ASSERT_TRUE(store.bind_uri("https://e.org/x.so", h).ok());
+  const std::string before = scalar(path, "SELECT last_used_at FROM __cas_uri");
+  clock.advance(70);
+  ASSERT_TRUE(store.lookup_uri("https://e.org/x.so").ok());
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_uri"), std::to_string(*clock.now));
+  EXPECT_NE(before, std::to_string(*clock.now));
+  const BundleMember members[] = {{"x", h}};
+  ASSERT_TRUE(bundle_save(store, "web", members).ok());
+  clock.advance(70);
+  ASSERT_TRUE(bundle_resolve(store, "web").ok());
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_bundle"), std::to_string(*clock.now));
+}
+
+TEST_F(CasStoreTest, PendingCountsThatCannotBeWrittenAreCappedAt4096Entries) {
+  for (const int distinct : {4096, 4097}) {
+    TempDir here;
+    CasOptions options;
+    options.flush_every_hits = 1;
+    options.clock = clock.fn();
+    const std::string file = here.file("cas.sqlite");
+    auto opened = CasStore::open(file, options);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    CasStore store = std::move(opened).value();
+    // the artifacts go in with one transaction, not one put() each: this test should be fast
+    std::vector<Hash> hashes;
+    std::string sql = "BEGIN;";
+    for (int i = 0; i < distinct; ++i) {
+      const std::string bytes = "artifact " + std::to_string(i);
+      hashes.push_back(sha256(bytes));
+      sql += "INSERT INTO __cas_artifact(hash, bytes, bytes_len, created_at, last_used_at, use_count)"
+             " VALUES(x'" + hashes.back().hex() + "', CAST('" + bytes + "' AS BLOB), " +
+             std::to_string(bytes.size()) + ", 1, 1, 0);";
+    }
+    ASSERT_EQ(exec_sql(file, sql + "COMMIT;"), "");
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open(file.c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    for (const Hash& h : hashes) ASSERT_TRUE(store.get(h).ok());
+    ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(other);
+    ASSERT_TRUE(store.flush().ok());
+    // up to the cap they wait for the lock; one entry more and they are dropped: statistics
+    EXPECT_EQ(scalar(file, "SELECT sum(use_count) FROM __cas_artifact"),
+              distinct == 4096 ? "4096" : "0")
+        << distinct << " distinct artifacts";
+  }
 }
 
 TEST_F(CasStoreTest, ReadOnlyStoreServesHitsWithoutWriting) {
