@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sqlink/host.hpp"
+#include "sqlink/limits.hpp"
 #include "support/temp_dir.hpp"
 #include "support/sql.hpp"
 
@@ -212,6 +213,32 @@ TEST_F(HostLoadTest, AManifestWinsOverTheExportedDeclarations) {
   EXPECT_EQ(report.prefix, "al");
   EXPECT_EQ(report.expansion, "org.example.manifest");
   EXPECT_EQ(sql("SELECT al__hello()"), "alpha");
+}
+
+TEST_F(HostLoadTest, AHalfManifestIsIgnoredForTheExportedDeclarations) {
+  LoadOptions only_prefix;
+  only_prefix.preferred_prefix = "custom";  // no expansion: the symbols are read instead
+  const LoadReport report = load(SQLINK_FX_ALPHA, only_prefix);
+  EXPECT_EQ(report.prefix, "fx");
+  EXPECT_EQ(report.expansion, "org.sqlink.test.alpha");
+}
+
+TEST_F(HostLoadTest, ExtensionNamesAreOneToTheLimitOfBytesWithoutControlBytes) {
+  const std::string path = fixture(SQLINK_FX_ALPHA);
+  for (const std::string& bad : {std::string(), std::string("a\x01" "b"), std::string("a\x7f"),
+                                 std::string(limits::kMaxNameBytes + 1, 'n')}) {
+    LoadOptions options;
+    options.name = bad;
+    Result<LoadReport> r = session_->load(path, options);
+    ASSERT_FALSE(r.ok()) << ::testing::PrintToString(bad);
+    EXPECT_EQ(r.error().code, Errc::invalid_value) << r.error().message;
+    EXPECT_NE(r.error().message.find("extension name"), std::string::npos) << r.error().message;
+  }
+  LoadOptions longest;
+  longest.name = std::string(limits::kMaxNameBytes, 'n');
+  Result<LoadReport> ok = session_->load(path, longest);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->extension_name, *longest.name);
 }
 
 TEST_F(HostLoadTest, WindowFunctionsCollationsAndModulesArePrefixedToo) {
