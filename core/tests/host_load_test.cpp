@@ -329,6 +329,19 @@ TEST_F(HostLoadTest, AFunctionRegisteredAfterInitIsAttributedByItsCode) {
             "fx_alpha");
 }
 
+TEST_F(HostLoadTest, ALateAggregateAndCollationAreAttributedByTheirCode) {
+  const LoadReport report = load(SQLINK_FX_DIRECT);
+  const std::string p = report.prefix;
+  EXPECT_EQ(sql("SELECT direct_register_late()"), "0");
+  EXPECT_EQ(sql("SELECT " + p + "__late_sum(x) FROM (SELECT 1 AS x UNION ALL SELECT 2)"), "3");
+  EXPECT_EQ(sql("SELECT extension_name FROM __sqlink_prefix_function WHERE function_name = "
+                "'late_sum'"),
+            "fx_direct");
+  // ordered by length under the prefixed collation ("zz" sorts after "abc" byte by byte)
+  EXPECT_EQ(sql("SELECT 'zz' < 'abc' COLLATE " + p + "__late_len"), "1");
+  EXPECT_EQ(sql("SELECT 'zz' < 'abc' COLLATE BINARY"), "0");
+}
+
 TEST_F(HostLoadTest, ALateRegistrationNeverTakesANameTheApplicationAddedSinceTheLoad) {
   load(SQLINK_FX_ALPHA);
   ASSERT_EQ(sqlite3_create_function(session_->db(), "late", 0, SQLITE_UTF8, nullptr, ignore,
