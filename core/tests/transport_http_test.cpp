@@ -90,6 +90,38 @@ TEST_F(HttpTransportTest, AnIpv6LiteralWithNothingListeningIsANetworkErrorNaming
   EXPECT_EQ(server_.hits("/x"), 0u);
 }
 
+TEST_F(HttpTransportTest, EverySuccessStatusFrom200To299ReturnsTheBody) {
+  for (const int status : {200, 201, 203, 206, 299}) {
+    const std::string path = "/s" + std::to_string(status);
+    HttpReply reply = HttpReply::ok("body " + std::to_string(status));
+    reply.status = status;
+    server_.route(path, reply);
+    auto got = transport_.fetch(server_.url(path), limits_);
+    ASSERT_TRUE(got.ok()) << status << ": " << got.error().message;
+    EXPECT_EQ(got->body, "body " + std::to_string(status));
+  }
+  // 300 is no redirect this client follows, and no success
+  HttpReply choices = HttpReply::ok("pick one");
+  choices.status = 300;
+  server_.route("/choices", choices);
+  auto got = transport_.fetch(server_.url("/choices"), limits_);
+  ASSERT_TRUE(FailsWith(got, Errc::network_error, server_.url("/choices")));
+  EXPECT_TRUE(contains(got.error().message, "HTTP status 300")) << got.error().message;
+}
+
+TEST_F(HttpTransportTest, ANegativeTimeoutIsInvalidAndOneMillisecondIsAllowed) {
+  server_.route("/x", HttpReply::ok("x"));
+  limits_.timeout = std::chrono::milliseconds(-1);
+  auto negative = transport_.fetch(server_.url("/x"), limits_);
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.error().code, Errc::invalid_value);
+  limits_.timeout = std::chrono::milliseconds(1);
+  auto short_one = transport_.fetch(server_.url("/x"), limits_);
+  if (!short_one.ok()) {
+    EXPECT_EQ(short_one.error().code, Errc::timeout) << short_one.error().message;
+  }
+}
+
 TEST_F(HttpTransportTest, EmptyBody) {
   server_.route("/empty", HttpReply::ok(""));
   auto got = transport_.fetch(server_.url("/empty"), limits_);
