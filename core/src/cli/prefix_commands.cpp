@@ -80,6 +80,8 @@ Result<Reply> run(Context& ctx, const PrefixFunctions& command) {
       if (kind_of_n_args(f.n_args) == NameKind::function) text << ", " << f.n_args << " args";
       text << ", from " << safe(f.extension_name) << ")\n";
     }
+    // Like every other listing, an empty one says so rather than printing nothing.
+    if (rows->empty()) text << "no names are recorded under prefix " << quoted(command.name) << "\n";
     reply.data = {{"prefix", command.name}, {"functions", out}};
     reply.text = text.str();
     return reply;
