@@ -236,17 +236,26 @@ TEST_F(CliSession, SpatialiteFunctionsAllArrivePrefixed) {
   }
 }
 
-TEST_F(CliSession, InteractivePromptKeepsGoingAfterAnError) {
+// Runs sqlink on a pseudo-terminal with `args`, typing `input`; returns what the terminal showed
+// and the wait status.
+std::pair<std::string, int> on_a_terminal(const std::string& cache, std::vector<std::string> args,
+                                          const std::string& input) {
   int master = -1;
   const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
-  ASSERT_GE(pid, 0);
+  if (pid < 0) return {"forkpty failed", -1};
   if (pid == 0) {
-    setenv("SQLINK_CACHE_DIR", at("cache").c_str(), 1);
-    execl(SQLINK_EXE, SQLINK_EXE, static_cast<char*>(nullptr));
+    setenv("SQLINK_CACHE_DIR", cache.c_str(), 1);
+    setenv("LSAN_OPTIONS", "suppressions=" SQLINK_SOURCE_DIR "/core/tests/fixtures/ext/lsan.supp", 1);
+    std::vector<char*> argv{const_cast<char*>(SQLINK_EXE)};
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(SQLINK_EXE, argv.data());
     _exit(127);
   }
-  const std::string input = ".bundel list\n.help .cache\n\x04";
-  ASSERT_EQ(write(master, input.data(), input.size()), static_cast<ssize_t>(input.size()));
+  if (write(master, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    close(master);
+    return {"write failed", -1};
+  }
   std::string screen;
   char buf[4096];
   for (;;) {
@@ -257,11 +266,42 @@ TEST_F(CliSession, InteractivePromptKeepsGoingAfterAnError) {
   int status = 0;
   waitpid(pid, &status, 0);
   close(master);
+  return {screen, status};
+}
+
+TEST_F(CliSession, InteractivePromptKeepsGoingAfterAnError) {
+  const auto [screen, status] = on_a_terminal(at("cache"), {}, ".bundel list\n.help .cache\n\x04");
   EXPECT_NE(screen.find("sqlink> "), std::string::npos) << screen;
   EXPECT_NE(screen.find("unknown command '.bundel'"), std::string::npos) << screen;
   EXPECT_NE(screen.find(".cache evict SIZE"), std::string::npos) << "help after the error: " << screen;
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 2);  // the session reports that something failed
+}
+
+TEST_F(CliSession, TrustPromptLoadsOnlyOnAYes) {
+  const std::string hex = sha256(file_bytes(kPcre)).hex();
+  const std::string load = std::string(".load ") + kPcre + " --trust=prompt\n";
+  const auto [screen, status] =
+      on_a_terminal(at("cache"), {"--grant", "native"}, load + "n\n" + load + "N\n" + load + "yes\n\x04");
+  EXPECT_NE(screen.find("(sha256 " + hex + ")? [y/N] "), std::string::npos) << screen;
+  std::size_t refusals = 0;
+  for (std::size_t at = 0; (at = screen.find("not loading", at)) != std::string::npos; ++at) ++refusals;
+  EXPECT_EQ(refusals, 2u) << screen;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);  // two refusals; the third load went through
+  // the yes stored it: --trust=stored now knows these bytes
+  auto stored = sqlink({"--grant", "native", ".load", kPcre, "--trust=stored"});
+  EXPECT_EQ(stored.exit_code, 0) << stored.err;
+}
+
+TEST_F(CliSession, TrustStoredLoadsOnlyKnownBytesAndPromptNeedsATerminal) {
+  auto unknown = sqlink({"--grant", "native", ".load", kPcre, "--trust=stored"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("not in the cache; --trust=stored loads only known bytes"), std::string::npos)
+      << unknown.err;
+  auto no_terminal = sqlink({"--grant", "native", ".load", kPcre, "--trust=prompt"});
+  EXPECT_EQ(no_terminal.exit_code, 1);
+  EXPECT_NE(no_terminal.err.find("--trust=prompt needs a terminal"), std::string::npos) << no_terminal.err;
 }
 
 }  // namespace
