@@ -236,7 +236,7 @@ def judge(p: Prepared, opts: Options, mutants: list[dict]) -> tuple[dict[int, di
     results = executor.run(sorted(to_run))
     for mid, v in results.items():
         verdicts[mid] = v
-        if "flaky" not in v and v["status"] != PENDING:
+        if "flaky" not in v and v["status"] != PENDING and not v.get("unconfirmed"):
             p.cache.put_verdict(keys[mid], v)
     if rebuild:
         all_tests = sorted(p.coverage, key=order_key)
@@ -337,7 +337,8 @@ def run(project: Project, opts: Options) -> int:
     report = elements.build(project.source_dir, points, verdicts, p.tests, performance, config)
     summary = elements.summarise(report, time.monotonic() - started, p.fallback, flaky)
     summary.update(executed=executed, cached=cached,
-                   tce_unanalysed=sorted(set(p.tce_unanalysed) & set(report["files"])))
+                   tce_unanalysed=sorted(set(p.tce_unanalysed) & set(report["files"])),
+                   unconfirmed=sum(1 for v in verdicts.values() if v.get("unconfirmed")))
     p.cache.close()
     shutil.rmtree(p.scratch, ignore_errors=True)
     return finish(report, summary, opts, diff_mode=bool(opts.in_diff))

@@ -189,7 +189,13 @@ class Executor:
                 results[m] = v
         # Survivors: confirm; a covering test that now fails flips its verdict: it is flaky.
         survivors = [m for m, v in results.items() if v["status"] == SURVIVED]
-        if survivors and not self._out_of_time():
+        if survivors and self._out_of_time():
+            # Found, but not re-run: such a verdict is neither cached nor held against a
+            # ratchet (a mutant whose behaviour is undefined can pass once by chance).
+            for m in survivors:
+                results[m]["unconfirmed"] = True
+                results[m]["statusReason"] += " (not re-run to confirm: the --max-time budget ran out)"
+        elif survivors:
             log(f"confirming {len(survivors)} survivor(s)")
             again = self._pool(survivors, self.jobs, lambda r, m: self._confirm(r, m), None)
             for m, v in again.items():

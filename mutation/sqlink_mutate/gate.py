@@ -44,6 +44,14 @@ def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
                      "overall score and theirs are not held against --fail-under or the "
                      "baseline until a run analyses them (the results are cached)")
         score = None
+    # Survivors found but not re-run to confirm (no time left): a mutant whose behaviour is
+    # undefined can pass once by chance, so no score is held against a threshold on them.
+    unconfirmed = summary.get("unconfirmed", 0)
+    if unconfirmed:
+        notes.append(f"{unconfirmed} survivor(s) were not re-run to confirm (--max-time): no "
+                     "score, overall or per file, is held against --fail-under or the baseline "
+                     "until a run confirms them")
+        score = None
     if fail_under is not None and score is not None and score < fail_under:
         reasons.append(f"score {scores.format_score(score)} is below --fail-under {fail_under:g}")
     if max_surviving is not None and summary["survived"] > max_surviving:
@@ -63,7 +71,7 @@ def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
             if score is not None and score < baseline["score"]:
                 reasons.append(f"score {scores.format_score(score)} dropped below the baseline "
                                f"{baseline['score']:.2f}")
-            for path, base in baseline.get("files", {}).items():
+            for path, base in ({} if unconfirmed else baseline.get("files", {})).items():
                 now = summary["files"].get(path)
                 if (now and now["score"] is not None and not now.get("pending")
                         and path not in unanalysed and now["score"] < base["score"]
@@ -77,10 +85,11 @@ def evaluate(summary: dict, fail_under: float | None, max_surviving: int | None,
 def baseline_of(summary: dict) -> dict:
     """What --update-baseline commits: the scores, not the verdicts. Only a complete run has
     the project's scores."""
-    if summary.get("pending") or summary.get("tce_unanalysed"):
+    if summary.get("pending") or summary.get("tce_unanalysed") or summary.get("unconfirmed"):
         raise UsageError("--update-baseline: this run was cut short by --max-time "
                          f"({summary.get('pending', 0)} mutant(s) pending, equivalence pruning "
-                         f"skipped for {len(summary.get('tce_unanalysed') or ())} file(s)); a "
+                         f"skipped for {len(summary.get('tce_unanalysed') or ())} file(s), "
+                         f"{summary.get('unconfirmed', 0)} survivor(s) not confirmed); a "
                          "baseline needs a complete run")
     return {"score": summary["score"], "covered_score": summary["covered_score"],
             "killed": summary["killed"], "survived": summary["survived"],

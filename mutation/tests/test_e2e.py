@@ -89,8 +89,8 @@ class E2E(unittest.TestCase):
         self.assertIn("equivalent", eq["statusReason"])
         # code that runs only in a forked child that _exit()s is covered (the record is shared
         # memory) and judged like any other
-        child = self.mutants("sign_in_child(int)", "rel.gt.ge") + \
-            self.mutants("sign_in_child(int)", "rel.gt.ne")
+        child = self.mutants("child_sign(int)", "rel.gt.ge") + \
+            self.mutants("child_sign(int)", "rel.gt.ne")
         self.assertEqual([m["status"] for m in child], ["Killed", "Killed"])
         # u < 0 is u < 1 replaced by false: a duplicate
         dup = self.mutants("is_zero(unsigned int)", "lit.int.zero")[0]
