@@ -11,6 +11,16 @@ import os
 import sys
 
 
+def strip_launcher(command: list[str]) -> list[str]:
+    """A compile command as recorded in the schema build's database, without this launcher
+    (and the interpreter, SHADOW and ROOT around it) in front of the compiler."""
+    here = os.path.realpath(__file__)
+    for i, arg in enumerate(command):
+        if arg.endswith("launcher.py") and os.path.realpath(arg) == here:
+            return command[i + 3:]
+    return command
+
+
 def rewrite(shadow: str, root: str, command: list[str]) -> list[str]:
     out = list(command)
     try:

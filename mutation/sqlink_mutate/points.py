@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from .build import SchemaBuild, file_hash
 from .cache import Cache
 from .errors import MutateError
+from .launcher import strip_launcher
 from .log import log
 from .project import Project
 
@@ -91,15 +93,12 @@ def _source_files(root: Path, suffixes: set[str]) -> list[str]:
 
 def _finder_db(sb: SchemaBuild, out: Path) -> Path:
     """The schema build's compile database without the launcher in front of the compiler."""
-    launcher = str(Path(__file__).resolve().parent / "launcher.py")
     entries = sb.compile_commands()
     for e in entries:
-        args = e.get("arguments")
-        if args and launcher in args:
-            e["arguments"] = args[args.index(launcher) + 3:]
-        elif "command" in e and launcher in e["command"]:
-            head, _, tail = e["command"].partition(launcher)
-            e["command"] = tail.strip().split(" ", 2)[2]
+        if e.get("arguments"):
+            e["arguments"] = strip_launcher(e["arguments"])
+        elif "launcher.py" in e.get("command", ""):  # CMake usually leaves launchers out
+            e["command"] = shlex.join(strip_launcher(shlex.split(e["command"])))
     out.mkdir(parents=True, exist_ok=True)
     (out / "compile_commands.json").write_text(json.dumps(entries, indent=1))
     return out

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .build import SchemaBuild, file_hash
 from .cache import Cache
-from .launcher import rewrite
+from .launcher import rewrite, strip_launcher
 from .log import log
 
 TOOLS = {"clang": "clang++-14", "extract": "llvm-extract-14", "opt": "opt-14", "llc": "llc-14"}
@@ -35,7 +35,7 @@ COMDAT = re.compile(r"\s+comdat(\(\$[\w.\"$]+\))?")
 
 def _ir_command(entry: dict, sb: SchemaBuild, out: Path) -> list[str]:
     args = entry.get("arguments") or shlex.split(entry["command"])
-    args = rewrite(str(sb.shadow), str(sb.project.source_dir), _strip_launcher(args))
+    args = rewrite(str(sb.shadow), str(sb.project.source_dir), strip_launcher(args))
     keep: list[str] = [TOOLS["clang"]]
     skip = False
     for a in args[1:]:
@@ -50,13 +50,6 @@ def _ir_command(entry: dict, sb: SchemaBuild, out: Path) -> list[str]:
         keep.append(a)
     return keep + ["-w", "-Wno-unknown-warning-option", "-Wno-c++11-narrowing", "-DSQLINK_MUTATE_TCE", "-O0", "-Xclang",
                    "-disable-O0-optnone", "-g0", "-S", "-emit-llvm", "-o", str(out)]
-
-
-def _strip_launcher(args: list[str]) -> list[str]:
-    for i, a in enumerate(args):
-        if a.endswith("launcher.py"):
-            return args[i + 3:]
-    return args
 
 
 def _functions(ir: str) -> list[tuple[str, int, int]]:
