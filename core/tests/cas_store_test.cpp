@@ -99,6 +99,32 @@ TEST(CasLocation, ControlByteInDirectoryIsRefusedAndEscaped) {
   EXPECT_NE(r.error().message.find("\\x1b"), std::string::npos);
 }
 
+// Another connection holding the store's write lock (BEGIN IMMEDIATE) until release().
+class HeldWriteLock {
+ public:
+  explicit HeldWriteLock(const std::string& path) {
+    held_ = sqlite3_open(path.c_str(), &db_) == SQLITE_OK &&
+            sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  ~HeldWriteLock() { release(); }
+  HeldWriteLock(const HeldWriteLock&) = delete;
+  HeldWriteLock& operator=(const HeldWriteLock&) = delete;
+  bool held() const { return held_; }
+  // Commits and closes; true when the commit went through.
+  bool release() {
+    if (db_ == nullptr) return false;
+    const bool committed = held_ && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(db_);
+    db_ = nullptr;
+    held_ = false;
+    return committed;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+  bool held_ = false;
+};
+
 class CasStoreTest : public ::testing::Test {
  protected:
   CasStore open(CasOptions options = {}) {
@@ -327,12 +353,10 @@ TEST_F(CasStoreTest, AFlushWritesEachHitOnceAndAFailedOneIsRetriedAtTheNextHit) 
   EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "3");
   // The lock is held elsewhere: the flush due at the 2nd hit fails and waits for the next hit,
   // however far past the threshold the count has gone by then.
-  sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  HeldWriteLock lock(path);
+  ASSERT_TRUE(lock.held());
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(store.get(h).ok());
-  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(other);
+  ASSERT_TRUE(lock.release());
   EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "3");
   ASSERT_TRUE(store.get(h).ok());  // the 4th pending hit: written now
   EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "7");
@@ -377,12 +401,10 @@ TEST_F(CasStoreTest, PendingCountsThatCannotBeWrittenAreCappedAt4096Entries) {
              std::to_string(bytes.size()) + ", 1, 1, 0);";
     }
     ASSERT_EQ(exec_sql(file, sql + "COMMIT;"), "");
-    sqlite3* other = nullptr;
-    ASSERT_EQ(sqlite3_open(file.c_str(), &other), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    HeldWriteLock lock(file);
+    ASSERT_TRUE(lock.held());
     for (const Hash& h : hashes) ASSERT_TRUE(store.get(h).ok());
-    ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(other);
+    ASSERT_TRUE(lock.release());
     ASSERT_TRUE(store.flush().ok());
     // up to the cap they wait for the lock; one entry more and they are dropped: statistics
     EXPECT_EQ(scalar(file, "SELECT sum(use_count) FROM __cas_artifact"),
@@ -524,9 +546,8 @@ TEST_F(CasStoreTest, AHeldWriteLockTimesOutWritesButNeverReads) {
   options.flush_every_hits = 1;  // every hit tries to write its count, and cannot
   auto store = open(options);
   const Hash h = *store.put("readable");
-  sqlite3* other = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  HeldWriteLock lock(path);
+  ASSERT_TRUE(lock.held());
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; i < 3; ++i) {
     auto back = store.get(h);
@@ -539,8 +560,7 @@ TEST_F(CasStoreTest, AHeldWriteLockTimesOutWritesButNeverReads) {
   ASSERT_FALSE(put.ok());
   EXPECT_EQ(put.error().code, Errc::timeout);
   EXPECT_NE(put.error().message.find(quoted(path)), std::string::npos) << put.error().message;
-  ASSERT_EQ(sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(other);
+  ASSERT_TRUE(lock.release());
   ASSERT_TRUE(store.flush().ok());  // the counts kept in memory get written now
   EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "3");
 }

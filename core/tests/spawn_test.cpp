@@ -108,6 +108,13 @@ class SpawnTest : public ::testing::Test {
 
   std::string at(std::string_view rel) const { return tmp_.path() + "/" + std::string(rel); }
 
+  // A shell script at `rel` that exits with `code`, executable by its owner.
+  void tool(std::string_view rel, int code) const {
+    fs::create_directories(fs::path(at(rel)).parent_path());
+    std::ofstream(at(rel)) << "#!/bin/sh\nexit " << code << "\n";
+    fs::permissions(at(rel), fs::perms::owner_all);
+  }
+
   OpenedRoot open_root(bool walk) const {
     BuildPolicy policy;
     policy.spawn_build_granted = true;
@@ -373,12 +380,7 @@ TEST_F(SpawnOutput, UnopenableOutputIsAnIoError) {
 using SpawnPath = SpawnTest;
 
 TEST_F(SpawnPath, BareNameIsLookedUpInTheChildsPath) {
-  fs::create_directories(at("bin"));
-  {
-    std::ofstream tool(at("bin/sqlink-test-tool"));
-    tool << "#!/bin/sh\nexit 5\n";
-  }
-  fs::permissions(at("bin/sqlink-test-tool"), fs::perms::owner_all);
+  tool("bin/sqlink-test-tool", 5);
   SpawnOptions options;
   options.argv = {"sqlink-test-tool"};
   options.env_extra = {{"PATH", "relative/dir::" + at("bin") + ":/usr/bin:/bin"}};
@@ -528,12 +530,7 @@ TEST_F(SpawnOutput, OutputFilesAreCreatedReadableByAll) {
 }
 
 TEST_F(SpawnPath, TheFirstPathEntryIsSearchedToo) {
-  fs::create_directories(at("bin"));
-  {
-    std::ofstream tool(at("bin/sqlink-test-first"));
-    tool << "#!/bin/sh\nexit 6\n";
-  }
-  fs::permissions(at("bin/sqlink-test-first"), fs::perms::owner_all);
+  tool("bin/sqlink-test-first", 6);
   SpawnOptions options;
   options.argv = {"sqlink-test-first"};
   options.env_extra = {{"PATH", at("bin")}};
@@ -542,13 +539,8 @@ TEST_F(SpawnPath, TheFirstPathEntryIsSearchedToo) {
 
 TEST_F(SpawnPath, ARelativeEntryIsSkippedEvenWhenItResolvesFromHere) {
   // "rel" exists beside the parent's working directory; the child runs elsewhere
-  fs::create_directories(at("here/rel"));
-  fs::create_directories(at("bin"));
-  for (const auto& [path, code] : {std::pair{at("here/rel/sqlink-test-rel"), 9},
-                                   std::pair{at("bin/sqlink-test-rel"), 5}}) {
-    std::ofstream(path) << "#!/bin/sh\nexit " << code << "\n";
-    fs::permissions(path, fs::perms::owner_all);
-  }
+  tool("here/rel/sqlink-test-rel", 9);
+  tool("bin/sqlink-test-rel", 5);
   const fs::path cwd = fs::current_path();
   fs::current_path(at("here"));
   SpawnOptions options;
