@@ -36,6 +36,25 @@ SUPPRESSED = """int a(int x) {
   return x;
 }
 """
+# Operator lists: only the named operators (or families) are suppressed on the line.
+SCOPED = """int s(int x, int n) {
+  // mutate: next-line arith.add.sub: only the sub
+  x = x + 1;
+  // mutate: next-line rel.lt.ne, lit.int: two families
+  for (int i = 0; i < n; ++i) x = x * 3;
+  // mutate: next-line rel.lt.ne: stacked, first
+  // mutate: next-line rel.lt.le: stacked, second
+  if (x < n) x = 0;
+  // mutate: next-line rel.lt.nope: misspelt
+  if (x < n) x = 1;
+  // mutate: next-line fd: a plain reason with a colon
+  x = x - 2;
+  // mutate: off arith: region of one family
+  x = x * 4 - 5;
+  // mutate: on
+  return x;
+}
+"""
 # Flags g++ knows and clang does not, or that must not break a syntax-only parse.
 GCC_FLAGS = "-fno-canonical-system-headers -fconcepts-diagnostics-depth=2 -Wlogical-op -flto=auto -Werror"
 
@@ -53,12 +72,12 @@ class HandWrittenProject(unittest.TestCase):
     def setUpClass(cls):
         cls.root = common.work_dir("cli")
         for name, text in (("good.cpp", GOOD), ("other.cpp", OTHER), ("shared.inc", SHARED), ("bad.cpp", BAD),
-                           ("suppressed.cpp", SUPPRESSED)):
+                           ("suppressed.cpp", SUPPRESSED), ("scoped.cpp", SCOPED)):
             write(os.path.join(cls.root, "src", name), text)
         entries = [{"directory": cls.root,
                     "command": "/usr/bin/c++ -std=gnu++20 %s -o %s.o -c src/%s" % (GCC_FLAGS, name, name),
                     "file": "src/" + name}
-                   for name in ("good.cpp", "other.cpp", "bad.cpp", "suppressed.cpp")]
+                   for name in ("good.cpp", "other.cpp", "bad.cpp", "suppressed.cpp", "scoped.cpp")]
         os.makedirs(os.path.join(cls.root, "build"))
         write(os.path.join(cls.root, "build", "compile_commands.json"), json.dumps(entries, indent=1))
         cls.build = os.path.join(cls.root, "build")
@@ -98,6 +117,30 @@ class HandWrittenProject(unittest.TestCase):
         self.assertEqual([m["line"] for m in points["mutants"]], [16])
         self.assertEqual(points["files"][0]["suppressed"], 7)
         self.assertIn("src/suppressed.cpp:17: warning: unknown \"mutate:\" comment", result.stderr)
+
+    def test_suppression_scoped_to_operators(self):
+        result, points = self.run_finder(["src/scoped.cpp"], extra=["--operators", "arith,rel.lt,lit.int"],
+                                         out="scoped")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        suppressed = sorted((s["line"], s["operator"], s["reason"]) for s in points["suppressed"])
+        self.assertEqual(suppressed, [
+            (3, "arith.add.sub", "only the sub"),
+            (5, "lit.int.one", "two families"), (5, "lit.int.zero", "two families"),
+            (5, "rel.lt.ne", "two families"),
+            (8, "rel.lt.le", "stacked, second"), (8, "rel.lt.ne", "stacked, first"),
+            (12, "arith.sub.add", "fd: a plain reason with a colon"),
+            (12, "lit.int.zero", "fd: a plain reason with a colon"),
+            (14, "arith.mul.div", "region of one family"), (14, "arith.sub.add", "region of one family")])
+        kept = sorted((m["line"], m["operator"]) for m in points["mutants"])
+        self.assertIn((3, "lit.int.zero"), kept)      # not named on line 3
+        self.assertIn((5, "rel.lt.le"), kept)         # rel.lt.ne is not rel.lt.le
+        self.assertIn((5, "arith.mul.div"), kept)
+        self.assertIn((8, "rel.lt.false"), kept)
+        self.assertIn((10, "rel.lt.ne"), kept)        # an unknown name suppresses nothing ...
+        self.assertIn("src/scoped.cpp:9: warning: \"mutate: next-line\" names no operator \"rel.lt.nope\"",
+                      result.stderr)                  # ... and says so
+        self.assertIn((14, "lit.int.zero"), kept)     # the region names arith only
+        self.assertNotIn(3, [line for line, op in kept if op.startswith("arith")])
 
     def test_exit_1_when_nothing_parses(self):
         result, points = self.run_finder(["src/bad.cpp"], out="nothing")

@@ -51,10 +51,10 @@ FilePlan plan_file(std::string path, std::string tu, std::string absolute_path, 
   std::vector<Point> active;
   for (Point& point : candidates) {
     unsigned line = plan.text.line_column(point.range.begin).first;
-    std::optional<std::string> reason = suppressions.reason_for(line);
     std::vector<Choice> kept;
     for (Choice& choice : point.choices) {
       if (!seen.emplace(point.range.begin, point.range.end, choice.op).second) continue;
+      std::optional<std::string> reason = suppressions.reason_for(line, choice.op);
       if (reason) plan.suppressed.push_back({plan.path, line, choice.op, *reason, point.range, point.function});
       else kept.push_back(std::move(choice));
     }

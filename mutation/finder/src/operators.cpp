@@ -5,14 +5,16 @@
 #include <algorithm>
 
 namespace sqlink::finder {
-namespace {
 
 bool matches_prefix(std::string_view name, std::string_view prefix) {
   if (prefix.empty() || name.substr(0, prefix.size()) != prefix) return false;
   return name.size() == prefix.size() || name[prefix.size()] == '.';
 }
 
-}  // namespace
+bool names_operators(std::string_view prefix) {
+  return std::any_of(all_operator_names().begin(), all_operator_names().end(),
+                     [&](const std::string& name) { return matches_prefix(name, prefix); });
+}
 
 const std::vector<std::string>& all_operator_names() {
   static const std::vector<std::string> names = [] {
@@ -45,9 +47,7 @@ std::optional<std::string> OperatorSet::select(std::string_view list) {
     while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
     while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
     if (item.empty()) continue;
-    bool any = std::any_of(all_operator_names().begin(), all_operator_names().end(),
-                           [&](const std::string& name) { return matches_prefix(name, item); });
-    if (!any) return std::string(item);
+    if (!names_operators(item)) return std::string(item);
     enable_family(item);
   }
   return std::nullopt;

@@ -12,6 +12,11 @@ namespace sqlink::finder {
 // Every operator name, in table order, without duplicates.
 const std::vector<std::string>& all_operator_names();
 
+// Whether `prefix` names `name` or a family of it at a dot boundary ("rel", "rel.lt", "rel.lt.le").
+bool matches_prefix(std::string_view name, std::string_view prefix);
+// Whether some operator's name starts with `prefix` at a dot boundary.
+bool names_operators(std::string_view prefix);
+
 class OperatorSet {
  public:
   // The default set: every operator but the opt-in `block` family.

@@ -1,8 +1,12 @@
-// Suppression comments: "// mutate: off|on|next-line [REASON]" found in the raw text.
+// Suppression comments: "// mutate: off|on|next-line [OPERATORS:] [REASON]" found in the raw text.
 #include "suppress.hpp"
 
+#include <algorithm>
 #include <limits>
+#include <set>
 #include <string_view>
+
+#include "operators.hpp"
 
 namespace sqlink::finder {
 namespace {
@@ -28,10 +32,51 @@ std::string reason_of(std::string_view rest) {
   return std::string(trim(rest));
 }
 
+bool operator_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_';
+}
+
+// "rel.lt.ne, lit.int: reason" -> the operator list and what follows it. `rest` is left alone
+// when it does not start with such a list. A list that names an unknown operator sets `unknown`.
+std::vector<std::string> operator_list(std::string_view& rest, std::string& unknown) {
+  std::string_view s = trim(rest);
+  std::vector<std::string> items;
+  size_t i = 0;
+  while (true) {
+    size_t start = i;
+    while (i < s.size() && operator_char(s[i])) ++i;
+    if (i == start) return {};
+    items.emplace_back(s.substr(start, i - start));
+    if (i < s.size() && s[i] == ',') {
+      ++i;
+      while (i < s.size() && s[i] == ' ') ++i;
+      continue;
+    }
+    break;
+  }
+  if (i >= s.size() || s[i] != ':') return {};
+  bool looks_like_names = std::any_of(items.begin(), items.end(),
+                                      [](const std::string& item) { return item.find('.') != std::string::npos; });
+  for (const std::string& item : items) {
+    if (names_operators(item)) continue;
+    if (looks_like_names) unknown = item;
+    return {};
+  }
+  rest = s.substr(i + 1);
+  return items;
+}
+
 }  // namespace
+
+bool Suppressions::Directive::covers(std::string_view op) const {
+  return operators.empty() || std::any_of(operators.begin(), operators.end(), [&](const std::string& family) {
+           return matches_prefix(op, family);
+         });
+}
 
 Suppressions::Suppressions(const SourceText& text, std::vector<std::string>& warnings) {
   std::optional<Region> open;
+  std::vector<std::pair<unsigned, Directive>> next_line_comments;
   for (const Comment& comment : text.comments()) {
     if (!comment.line) continue;
     std::string_view body = text.text(comment.span);
@@ -49,15 +94,25 @@ Suppressions::Suppressions(const SourceText& text, std::vector<std::string>& war
       body = rest;
       return true;
     };
+    auto directive = [&](std::string_view name) -> std::optional<Directive> {
+      std::string unknown;
+      std::vector<std::string> operators = operator_list(body, unknown);
+      if (!unknown.empty()) {
+        warnings.push_back(std::to_string(line) + ": warning: \"mutate: " + std::string(name) +
+                           "\" names no operator \"" + unknown + "\"; it suppresses nothing");
+        return std::nullopt;
+      }
+      return Directive{std::move(operators), reason_of(body)};
+    };
     if (keyword("next-line")) {
-      next_lines_[line + 1] = reason_of(body);
+      if (auto d = directive("next-line")) next_line_comments.emplace_back(line, std::move(*d));
     } else if (keyword("off")) {
       if (open) {
         warnings.push_back(std::to_string(line) + ": warning: \"mutate: off\" inside an off region (line " +
                            std::to_string(open->first) + ")");
         continue;
       }
-      open = Region{line, std::numeric_limits<unsigned>::max(), reason_of(body)};
+      if (auto d = directive("off")) open = Region{line, std::numeric_limits<unsigned>::max(), std::move(*d)};
     } else if (keyword("on")) {
       if (!open) {
         warnings.push_back(std::to_string(line) + ": warning: \"mutate: on\" without \"mutate: off\"");
@@ -72,12 +127,22 @@ Suppressions::Suppressions(const SourceText& text, std::vector<std::string>& war
     }
   }
   if (open) regions_.push_back(std::move(*open));
+  // A stack of next-line comments applies to the first line below it that holds none.
+  std::set<unsigned> comment_lines;
+  for (const auto& [line, d] : next_line_comments) comment_lines.insert(line);
+  for (auto& [line, d] : next_line_comments) {
+    unsigned target = line + 1;
+    while (comment_lines.count(target)) ++target;
+    next_lines_.emplace(target, std::move(d));
+  }
 }
 
-std::optional<std::string> Suppressions::reason_for(unsigned line) const {
-  if (auto it = next_lines_.find(line); it != next_lines_.end()) return it->second;
+std::optional<std::string> Suppressions::reason_for(unsigned line, std::string_view op) const {
+  auto [from, to] = next_lines_.equal_range(line);
+  for (auto it = from; it != to; ++it)
+    if (it->second.covers(op)) return it->second.reason;
   for (const Region& region : regions_)
-    if (region.first <= line && line <= region.last) return region.reason;
+    if (region.first <= line && line <= region.last && region.directive.covers(op)) return region.directive.reason;
   return std::nullopt;
 }
 
