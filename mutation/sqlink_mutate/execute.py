@@ -180,7 +180,8 @@ class Executor:
         timed_out = [m for m, v in results.items() if v["status"] == TIMED_OUT]
         if timed_out and not self._out_of_time():
             log(f"re-running {len(timed_out)} timed-out mutant(s) with one job")
-            again = self._pool(timed_out, 1, lambda r, m: self._judge(r, m), None)
+            # From the test that timed out: the ones before it passed already.
+            again = self._pool(timed_out, 1, lambda r, m: self._judge(r, m, results[m]["_at"]), None)
             for m, v in again.items():
                 if v["status"] == PENDING:
                     continue  # no time to retry: the first verdict stands
