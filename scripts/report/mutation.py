@@ -22,6 +22,7 @@ STATUSES = (
     ("Ignored", "ignored", "ignored", "#afb8c1"),
     ("CompileError", "compile_error", "compile error", "#8c959f"),
     ("RuntimeError", "runtime_error", "runtime error", "#6e7781"),
+    ("Pending", "pending", "pending", "#d4a72c"),  # a cut-short run did not reach it: not scored
 )
 KEY = {s: k for s, k, _, _ in STATUSES}
 MAX_SURVIVORS_SHOWN = 300
@@ -34,7 +35,7 @@ def new_counts() -> dict:
 def scores(c: dict) -> tuple[float | None, float | None]:
     total = sum(c.values())
     detected = c["killed"] + c["timeout"]
-    valid = total - c["other"] - c["ignored"] - c["compile_error"] - c["runtime_error"]
+    valid = total - c["other"] - c["ignored"] - c["compile_error"] - c["runtime_error"] - c["pending"]
     score = detected * 100.0 / valid if valid > 0 else None
     covered_valid = valid - c["no_coverage"]
     covered = detected * 100.0 / covered_valid if covered_valid > 0 else None
@@ -167,8 +168,11 @@ def build(mutation_dir: str, out_dir: str) -> Section:
     stage = Stage("mutation", "Mutation testing", status, figure, "; ".join(notes), anchor="mutation")
 
     th = a.get("thresholds", {})
+    # A cut-short run has judged every NoCoverage mutant but only some of the others: say so
+    # on the tile, where the score is read without its notes.
+    partial = f" so far ({c['pending']} pending)" if c["pending"] else ""
     body = [page.tiles([
-        (page.fmt_pct(score), "mutation score", band(score, th)),
+        (page.fmt_pct(score), "mutation score" + partial, band(score, th)),
         (page.fmt_pct(covered), "covered score (no NoCoverage)", band(covered, th)),
         (str(c["killed"] + c["timeout"]), "killed (incl. timeout)", ""),
         (str(c["survived"]), "survived", "bad" if c["survived"] else ""),
@@ -200,7 +204,7 @@ def build(mutation_dir: str, out_dir: str) -> Section:
             fs, fcov = scores(fc)
             rows.append([f"<code>{page.esc(path)}</code>", str(sum(fc.values())),
                          str(fc["killed"] + fc["timeout"]), str(fc["survived"]),
-                         str(fc["no_coverage"]), str(fc["ignored"] + fc["compile_error"] + fc["runtime_error"]),
+                         str(fc["no_coverage"]), str(fc["ignored"] + fc["compile_error"] + fc["runtime_error"] + fc["pending"]),
                          f'<span class="{band(fs, th)}">{page.fmt_pct(fs)}</span>',
                          f'<span class="{band(fcov, th)}">{page.fmt_pct(fcov)}</span>', _bar(fc)])
             classes.append("row-fail" if fc["survived"] else "")

@@ -216,6 +216,23 @@ class ReportInputs(unittest.TestCase):
         self.assertIn("Gate note: " + note, mut)
         self.assertIn(note, read(out).split('id="stages"')[1].split("</section>")[0])
 
+    def test_pending_mutants_are_not_scored_and_the_tile_says_the_score_is_partial(self):
+        def pend_one(d):
+            path = os.path.join(d, "mutation", "mutation.json")
+            with open(path) as f:
+                report = json.load(f)
+            mutants = [m for f in report["files"].values() for m in f["mutants"]]
+            killed = [m for m in mutants if m["status"] == "Killed"]
+            killed[0]["status"] = "Pending"
+            with open(path, "w") as f:
+                json.dump(report, f)
+            return len(mutants), len(killed)
+        out, proc = build_dashboard(self.tmp, edit=pend_one)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        mut = section(read(out), "mutation")
+        self.assertIn("mutation score so far (1 pending)", mut)
+        self.assertNotIn("unknown mutant status", mut)
+
     def test_a_stage_that_ran_but_wrote_nothing_is_an_error_not_a_pass(self):
         def ran_without_output(d):
             shutil.rmtree(os.path.join(d, "mutation"))
