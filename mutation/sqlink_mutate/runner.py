@@ -4,6 +4,7 @@ a whole on timeout), resource limits and a private temporary directory."""
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import resource
 import select
@@ -17,6 +18,39 @@ import time
 from .tests import Test
 
 PASS, FAIL, CRASH, TIMEOUT, ERROR = "pass", "fail", "crash", "timeout", "error"
+
+# linux/fs.h: a test killed while a file was immutable or append-only (chattr +i/+a, which
+# root's tests use since root ignores modes) leaves it so; even root cannot remove it then.
+FS_IOC_GETFLAGS, FS_IOC_SETFLAGS = 0x80086601, 0x40086602
+FS_IMMUTABLE_FL, FS_APPEND_FL = 0x10, 0x20
+
+
+def _clear_locked_flags(root: str) -> None:
+    for here, dirs, files in os.walk(root):
+        for name in [here] + [os.path.join(here, n) for n in dirs + files]:
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+            except OSError:
+                continue
+            try:
+                buf = bytearray(4)
+                fcntl.ioctl(fd, FS_IOC_GETFLAGS, buf)
+                flags = int.from_bytes(buf, "little")
+                if flags & (FS_IMMUTABLE_FL | FS_APPEND_FL):
+                    cleared = flags & ~(FS_IMMUTABLE_FL | FS_APPEND_FL)
+                    fcntl.ioctl(fd, FS_IOC_SETFLAGS, bytearray(cleared.to_bytes(4, "little")))
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+
+def remove_tree(path: str) -> None:
+    """Removes a run's temporary directory, whatever the test left locked in it."""
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.lexists(path):
+        _clear_locked_flags(path)
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @dataclasses.dataclass
@@ -166,7 +200,7 @@ class Runner:
                     # fall through: run it as a fresh process
             return self._spawn(test, env, timeout, output)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            remove_tree(tmp)
 
     def _spawn(self, test: Test, env: dict[str, str], timeout: float, output: str) -> Outcome:
         limit = self.rlimit_as

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""The runner (sqlink_mutate.runner) on real processes: a test killed while it held a file
+locked with chattr leaves nothing behind in the runner's scratch directory.
+
+Run: python3 mutation/tests/test_runner.py
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlink_mutate.runner import CRASH, Runner, remove_tree  # noqa: E402
+from sqlink_mutate.tests import Test  # noqa: E402
+
+
+def chattr_works(where: str) -> bool:
+    if not shutil.which("chattr"):
+        return False
+    probe = os.path.join(where, "probe")
+    open(probe, "w").close()
+    ok = subprocess.run(["chattr", "+i", probe], capture_output=True).returncode == 0
+    if ok:
+        subprocess.run(["chattr", "-i", probe], check=True)
+    os.unlink(probe)
+    return ok
+
+
+class LockedLeftovers(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.mkdtemp(prefix="sqlink-runner-test-")
+        if not chattr_works(self.scratch):
+            self.skipTest("no chattr, or a filesystem without immutable files")
+
+    def tearDown(self):
+        remove_tree(self.scratch)
+
+    def test_a_test_killed_holding_immutable_and_append_only_files_leaves_no_trace(self):
+        script = ('mkdir -p "$TMPDIR/d/e" && echo x > "$TMPDIR/d/e/f" && '
+                  'chattr +i "$TMPDIR/d/e/f" && chattr +a "$TMPDIR/d" && kill -KILL $$')
+        test = Test(id="locks", name="locks", command=["/bin/sh", "-c", script], cwd=self.scratch,
+                    env={}, timeout=None)
+        runner = Runner(self.scratch, 512, use_forkserver=False)
+        try:
+            outcome = runner.run(test, 0, 30.0)
+        finally:
+            runner.close()
+        self.assertEqual(outcome.status, CRASH, outcome.detail)
+        self.assertEqual(os.listdir(self.scratch), [])
+
+    def test_remove_tree_leaves_a_tree_without_locks_removed_too(self):
+        tree = os.path.join(self.scratch, "plain")
+        os.makedirs(os.path.join(tree, "a"))
+        open(os.path.join(tree, "a", "f"), "w").close()
+        remove_tree(tree)
+        self.assertFalse(os.path.lexists(tree))
+
+
+if __name__ == "__main__":
+    unittest.main()
