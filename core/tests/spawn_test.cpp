@@ -700,5 +700,55 @@ TEST_F(SpawnTimeout, WaitingDoesNotSpin) {
   EXPECT_LT(cpu_ms(after) - cpu_ms(before), 150) << "ms of CPU spent waiting for half a second";
 }
 
+// Descriptors 0, 1 and 2 closed for the object's lifetime, as in a daemon that closed its
+// standard streams: the next descriptors opened are 0, 1 and 2. Nothing may be asserted (or
+// printed) while it lives.
+class ClosedStdio {
+ public:
+  ClosedStdio() {
+    for (int fd = 0; fd < 3; ++fd) {
+      saved_[fd] = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      if (saved_[fd] < 0) std::abort();
+      ::close(fd);
+    }
+  }
+  ~ClosedStdio() {
+    for (int fd = 0; fd < 3; ++fd) {
+      ::dup2(saved_[fd], fd);
+      ::close(saved_[fd]);
+    }
+  }
+  ClosedStdio(const ClosedStdio&) = delete;
+  ClosedStdio& operator=(const ClosedStdio&) = delete;
+
+ private:
+  int saved_[3];
+};
+
+// Output files and the report pipe then land on 0, 1 and 2, where the child's own dup2 onto
+// its stdout and stderr would close them: each must still reach its destination.
+TEST_F(SpawnOutput, AParentWithoutStandardDescriptorsStillRedirectsAndReports) {
+  SpawnOptions both = sh("echo out; echo err >&2");
+  both.stdout_path = at("o.txt");  // opened as 0
+  both.stderr_path = at("e.txt");  // opened as 1, the child's stdout
+  SpawnOptions missing;
+  missing.argv = {"/nonexistent/sqlink-prog"};
+  missing.stderr_path = at("m.txt");  // opened as 0; the report pipe's write end then is 2
+  std::optional<Result<SpawnResult>> redirected;
+  std::optional<Result<SpawnResult>> failed;
+  {
+    const ClosedStdio closed;
+    redirected = spawn_in_root(root_, both);
+    failed = spawn_in_root(root_, missing);
+  }
+  ASSERT_TRUE(redirected->ok()) << redirected->error().message;
+  EXPECT_EQ((*redirected)->exit_code, 0);
+  EXPECT_EQ(read_file(at("o.txt")), "out\n");
+  EXPECT_EQ(read_file(at("e.txt")), "err\n");
+  ASSERT_FALSE(failed->ok()) << "exit code " << (*failed)->exit_code;
+  EXPECT_EQ(failed->error().code, Errc::not_found) << failed->error().message;
+  EXPECT_EQ(read_file(at("m.txt")), "");
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -111,8 +111,21 @@ Result<std::string> resolve_program(const std::string& name, const std::vector<s
                      name);
 }
 
+// The child dup2()s onto its stdout and stderr, which would close a descriptor it still needs
+// that happens to be 1 or 2 (what the parent gets when its own standard streams are closed).
+// Moves such a descriptor above them; returns -1 with errno set if that fails.
+int off_stdout_stderr(int fd) noexcept {
+  if (fd != STDOUT_FILENO && fd != STDERR_FILENO) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  const int err = errno;
+  ::close(fd);
+  errno = err;
+  return moved;
+}
+
 Result<int> open_output(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      off_stdout_stderr(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd < 0) {
     const int err = errno;
     return Error::make(Errc::io_error,
@@ -289,7 +302,12 @@ Result<SpawnResult> spawn_in_root(const OpenedRoot& root, const SpawnOptions& op
                        name);
   }
   fds.report_read = report_pipe[0];
-  fds.report_write = report_pipe[1];
+  fds.report_write = off_stdout_stderr(report_pipe[1]);
+  if (fds.report_write < 0) {
+    const int err = errno;
+    return Error::make(Errc::io_error, "cannot run " + quoted(name) + ": pipe: " + errno_text(err),
+                       name);
+  }
   const ChildPlan plan{program->c_str(), argv.data(), envp.data(), root.dir.get(),
                        fds.out,          fds.err,     fds.report_write};
 
