@@ -380,6 +380,14 @@ TEST_F(SpawnOutput, UnopenableOutputIsAnIoError) {
   EXPECT_NE(r.error().message.find(quoted(unopenable)), std::string::npos) << r.error().message;
 }
 
+TEST_F(SpawnOutput, CleaningUpAfterAFailureLeavesErrnoAtItsCause) {
+  SpawnOptions options = sh("exit 0");
+  options.stdout_path = at("no-such-dir/out.txt");
+  errno = 0;
+  ASSERT_FALSE(spawn_in_root(root_, options).ok());
+  EXPECT_EQ(errno, ENOENT) << std::generic_category().message(errno);
+}
+
 using SpawnPath = SpawnTest;
 
 TEST_F(SpawnPath, BareNameIsLookedUpInTheChildsPath) {
