@@ -104,8 +104,13 @@ Result<std::size_t> ResponseParser::feed_head(std::string_view data) {
   for (std::size_t i = from; i + 1 < line_.size(); ++i) {
     if (line_[i] != '\n') continue;
     if (line_[i + 1] == '\n') { end = i + 2; break; }
-    // mutate: next-line rel.lt.le, rel.lt.ne: i + 1 < size, so i + 2 <= size, and line_[size()] is the terminating NUL, never '\n'
-    if (line_[i + 1] == '\r' && i + 2 < line_.size() && line_[i + 2] == '\n') { end = i + 3; break; }
+    if (line_[i + 1] == '\r' &&
+        // mutate: next-line rel.lt.le, rel.lt.ne, lit.int.zero: i + 1 < size, so i + 2 <= size, and line_[size()] is the terminating NUL, never '\n'
+        i + 2 < line_.size() &&
+        line_[i + 2] == '\n') {
+      end = i + 3;
+      break;
+    }
   }
   if (end == std::string::npos) {
     // mutate: next-line rel.ge.eq: line_ is appended to only up to the limit, so it never passes it
@@ -143,7 +148,9 @@ Result<void> ResponseParser::parse_head() {
   };
   const std::string_view status_line = next_line();
   // "HTTP/1.1 200 OK": version, one space, three digits, then a space or the end.
-  if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") || status_line[8] != ' ' ||
+  // mutate: next-line rel.lt.false, lit.int.zero: a shorter line is refused anyway: it is followed in line_ by its line end, which then stands where the space or a digit must be
+  if (status_line.size() < 12 ||
+      !status_line.starts_with("HTTP/1.") || status_line[8] != ' ' ||
       !std::all_of(status_line.begin() + 9, status_line.begin() + 12,
                    [](char c) { return c >= '0' && c <= '9'; }) ||
       // mutate: next-line rel.gt.ne: a status line shorter than 12 bytes was refused above
@@ -260,7 +267,9 @@ Result<void> ResponseParser::take_chunk_size(std::string_view line) {
   std::uint64_t size = 0;
   for (char c : digits) {
     const char l = lower(c);
-    const int v = (l >= '0' && l <= '9') ? l - '0' : (l >= 'a' && l <= 'f') ? l - 'a' + 10 : -1;
+    // mutate: next-line rel.ge.true: a byte below '0' then gives a negative value, refused like -1
+    const int v = (l >= '0' && l <= '9') ? l - '0'
+                  : (l >= 'a' && l <= 'f') ? l - 'a' + 10 : -1;
     if (v < 0) return malformed("chunk size", line);
     size = size * 16 + static_cast<std::uint64_t>(v);
   }
