@@ -92,8 +92,7 @@ Result<std::string> resolve_program(const std::string& name, const std::vector<s
   if (name.find('/') != std::string::npos) return name;
   std::string path = "/usr/bin:/bin";
   for (const auto& entry : env) {
-    // mutate: next-line lit.int.one: rfind from position 1 still finds "PATH=" at 0, and never returns 0 for an entry not starting with it
-    if (entry.rfind("PATH=", 0) == 0) path = entry.substr(5);
+    if (entry.starts_with("PATH=")) path = entry.substr(5);
   }
   std::size_t start = 0;
   // mutate: next-line rel.le.lt: the segment that starts at path.size() is empty, and empty entries are skipped
