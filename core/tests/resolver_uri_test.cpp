@@ -1,6 +1,7 @@
 // What kind of reference a resolver URI is (path, file:, hash, URL), and the file source's
 // capped reader on a real temporary directory: sizes, non-regular files, missing files.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "resolver/internal.hpp"
 #include "support/free_stdin.hpp"
@@ -226,6 +228,29 @@ TEST_F(ResolverFileRead, AReadErrorIsAnIoErrorNamingTheFile) {
 TEST_F(ResolverFileRead, AFileReadingLongerThanItsSizeIsStillCapped) {
   auto got = read_file_capped("/proc/self/maps", 10);
   ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::too_large) << got.error().message;
+}
+
+// Also when it takes several reads to pass the cap: what was kept so far counts. Thousands of
+// one-page mappings, alternately writable so that none merge, make /proc/self/maps long.
+TEST_F(ResolverFileRead, AFileCrossingTheCapOnALaterReadIsStillCapped) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  std::vector<void*> maps;
+  for (int i = 0; i < 6000; ++i) {
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(page), i % 2 ? PROT_READ : PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) break;
+    maps.push_back(p);
+  }
+  std::string all;
+  {
+    std::ifstream in("/proc/self/maps");
+    all.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto got = read_file_capped("/proc/self/maps", 65536);
+  for (void* p : maps) ::munmap(p, static_cast<std::size_t>(page));
+  ASSERT_GT(all.size(), 4u * 65536) << "the mappings did not make /proc/self/maps long enough";
+  ASSERT_FALSE(got.ok()) << "read " << got->size() << " bytes";
   EXPECT_EQ(got.error().code, Errc::too_large) << got.error().message;
 }
 
