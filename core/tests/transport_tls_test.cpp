@@ -305,5 +305,17 @@ TEST_F(HttpsTransportTest, APeerClosingDuringTheHandshakeIsANetworkErrorAtOnce) 
       << got.error().message;
 }
 
+// RFC 6066 forbids an address literal as the server name: only a name is sent as SNI.
+TEST_F(HttpsTransportTest, OnlyANameIsSentAsTheServerName) {
+  server_.route("/ext.so", HttpReply::ok("sni"));
+  HttpTransport transport(trusting(ca_));
+  ASSERT_TRUE(transport.fetch(server_.url("/ext.so"), limits_).ok());
+  ASSERT_TRUE(transport.fetch("https://localhost:" + std::to_string(server_.port()) + "/ext.so", limits_).ok());
+  const auto requests = server_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].tls_server_name, "");
+  EXPECT_EQ(requests[1].tls_server_name, "localhost");
+}
+
 }  // namespace
 }  // namespace sqlink
