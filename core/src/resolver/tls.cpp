@@ -36,6 +36,7 @@ int bio_write(BIO* bio, const char* data, int len) {
   if (n >= 0) return static_cast<int>(n);
   s->last_errno = errno;
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_write(bio);
+  // mutate: next-line ret.int.zero: OpenSSL 3 handles a BIO write result of 0 like -1 (this BIO never answers BIO_eof), passing it up to SSL_get_error, which looks at the retry flags and the queue, not at the value
   return -1;
 }
 
@@ -46,6 +47,7 @@ int bio_read(BIO* bio, char* out, int len) {
   if (n >= 0) return static_cast<int>(n);
   s->last_errno = errno;
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) BIO_set_retry_read(bio);
+  // mutate: next-line ret.int.zero: OpenSSL 3 handles a BIO read result of 0 like -1 (this BIO never answers BIO_eof), passing it up to SSL_get_error, which looks at the retry flags and the queue, not at the value
   return -1;
 }
 
