@@ -15,9 +15,11 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sqlink/limits.hpp"
 #include "sqlink/path_guard.hpp"
+#include "support/free_stdin.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sqlink {
@@ -345,6 +347,29 @@ TEST(PathGuardRootFd, MoveTransfersAndClosesOwnership) {
   EXPECT_EQ(::fcntl(a, F_GETFD), -1);
 }
 
+TEST(PathGuardRootFd, DescriptorZeroIsOwnedLikeAnyOther) {
+  const testing::FreeStdin free_stdin;
+  {
+    RootFd zero(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_EQ(zero.get(), 0);
+  }
+  EXPECT_TRUE(testing::FreeStdin::zero_is_free()) << "the destructor left descriptor 0 open";
+  RootFd zero(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_EQ(zero.get(), 0);
+  zero = RootFd();
+  EXPECT_TRUE(testing::FreeStdin::zero_is_free()) << "assignment left descriptor 0 open";
+}
+
+TEST(PathGuardRootFd, EmptyOnesCloseNothingAndLeaveErrnoAlone) {
+  errno = ENOENT;
+  {
+    RootFd none;
+    RootFd other;
+    other = std::move(none);
+  }
+  EXPECT_EQ(errno, ENOENT);
+}
+
 // The open tests run twice: with openat2 where the kernel has it, and with the forced walk.
 class PathGuardOpen : public PathGuardTest, public ::testing::WithParamInterface<bool> {
  protected:
@@ -443,7 +468,21 @@ TEST_P(PathGuardOpen, HandMadeCheckedRootsMustBeClean) {
     c.relative = rel;
     c.canonical_root = at("builds/crate");
     EXPECT_TRUE(FailsWith(open_checked_root(c), Errc::invalid_value, rel)) << rel;
+    // Also when the root is the prefix and the parts joined, as a careless caller would make it.
+    c.canonical_root = base.canonical_prefix + "/" + rel;
+    EXPECT_TRUE(FailsWith(open_checked_root(c), Errc::invalid_value, rel)) << rel;
   }
+  // A NUL byte would cut the path the kernel sees short, to a directory that exists.
+  CheckedRoot nul = base;
+  nul.relative = std::string("crate\0deep", 10);
+  nul.canonical_root = base.canonical_prefix + "/" + nul.relative;
+  EXPECT_TRUE(FailsWith(open_checked_root(nul), Errc::invalid_value, nul.relative));
+  // Longer than any path the kernel takes, though every part is clean.
+  CheckedRoot overlong = base;
+  overlong.relative = "crate";
+  while (overlong.relative.size() <= limits::kMaxPathBytes) overlong.relative += "/deep";
+  overlong.canonical_root = base.canonical_prefix + "/" + overlong.relative;
+  EXPECT_TRUE(FailsWith(open_checked_root(overlong), Errc::invalid_value, overlong.relative));
   // Parts that do not add up to the root named in messages.
   CheckedRoot mismatch = base;
   mismatch.relative = "crate";
@@ -455,6 +494,59 @@ TEST_P(PathGuardOpen, HandMadeCheckedRootsMustBeClean) {
   relative_prefix.relative = ".";
   relative_prefix.canonical_root = "builds";
   EXPECT_TRUE(FailsWith(open_checked_root(relative_prefix), Errc::invalid_value, "builds"));
+}
+
+TEST_P(PathGuardOpen, OpensWithDescriptorZeroFreeAndClosesWhatItOpened) {
+  for (const char* rel : {"builds", "builds/crate", "builds/crate/deep/er"}) {
+    const CheckedRoot c = checked(rel);
+    const testing::FreeStdin free_stdin;
+    {
+      auto opened = open_checked_root(c);
+      ASSERT_TRUE(opened.ok()) << rel << ": " << opened.error().message;
+      ExpectSameDirectory(opened->dir.get(), at(rel));
+    }
+    EXPECT_TRUE(testing::FreeStdin::zero_is_free()) << rel << ": descriptor 0 was left open";
+  }
+}
+
+// A relative path of exactly kMaxPathBytes is clean: 17 parts of 240 bytes and 16 slashes.
+// The kernel takes no path that long in one call (ENAMETOOLONG), so openat2 fails where the
+// walk, one part at a time, succeeds; only ENOSYS sends openat2's caller to the walk.
+TEST_P(PathGuardOpen, RelativePathOfTheMaximumLength) {
+  const std::string part(240, 'd');
+  std::string rel;
+  std::vector<int> fds{::open(at("builds").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  for (int i = 0; i < 17; ++i) {
+    ASSERT_EQ(::mkdirat(fds.back(), part.c_str(), 0755), 0);
+    fds.push_back(::openat(fds.back(), part.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    ASSERT_GE(fds.back(), 0);
+    rel += (rel.empty() ? "" : "/") + part;
+  }
+  ASSERT_EQ(rel.size(), limits::kMaxPathBytes);
+  CheckedRoot c;
+  c.canonical_prefix = at("builds");
+  c.relative = rel;
+  c.canonical_root = at("builds/" + rel);
+  c.force_nofollow_walk = walk();
+  {
+    auto opened = open_checked_root(c);
+    if (walk() || !kernel_has_openat2()) {
+      ASSERT_TRUE(opened.ok()) << opened.error().message;
+      struct stat by_fd {};
+      struct stat deepest {};
+      ASSERT_EQ(::fstat(opened->dir.get(), &by_fd), 0);
+      ASSERT_EQ(::fstat(fds.back(), &deepest), 0);
+      EXPECT_EQ(by_fd.st_ino, deepest.st_ino);
+    } else {
+      EXPECT_TRUE(FailsWith(opened, Errc::io_error, c.canonical_root));
+    }
+  }
+  // Too deep for the TempDir's path-based removal: taken down here, one level at a time.
+  for (std::size_t i = fds.size() - 1; i > 0; --i) {
+    ::close(fds[i]);
+    EXPECT_EQ(::unlinkat(fds[i - 1], part.c_str(), AT_REMOVEDIR), 0);
+  }
+  ::close(fds[0]);
 }
 
 TEST_P(PathGuardOpen, ValidateBuildRootChecksThenOpens) {

@@ -334,5 +334,24 @@ TEST(ResolverNames, StepsAndSourcesHaveNames) {
   EXPECT_EQ(step_name(Step::expected_hash), "expected hash");
 }
 
+TEST_F(ResolverTest, AFetchExactlyAtTheCapIsAccepted) {
+  transport_.respond(kUrl, std::string(1024, 'x'));
+  ResolveOptions options;
+  options.limits.max_bytes = 1024;
+  auto got = resolve({kUrl, std::nullopt, {Source::https}, {}}, options);
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+  EXPECT_EQ(got->bytes.size(), 1024u);
+}
+
+TEST_F(ResolverTest, TheTraceHoldsOnlyThisRun) {
+  store_.add(kGood);
+  trace_.push_back(Attempt{});
+  trace_.push_back(Attempt{});
+  auto got = resolve({kUrl, sha256(kGood), {Source::https}, {}});
+  ASSERT_TRUE(got.ok()) << got.error().to_string();
+  EXPECT_EQ(steps(), (std::vector<std::pair<Step, Outcome>>{{Step::uri_binding, Outcome::failed},
+                                                             {Step::expected_hash, Outcome::answered}}));
+}
+
 }  // namespace
 }  // namespace sqlink

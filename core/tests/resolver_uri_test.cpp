@@ -1,6 +1,7 @@
 // What kind of reference a resolver URI is (path, file:, hash, URL), and the file source's
 // capped reader on a real temporary directory: sizes, non-regular files, missing files.
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,10 +9,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "resolver/internal.hpp"
+#include "support/free_stdin.hpp"
 
 namespace sqlink {
 namespace {
@@ -142,6 +146,20 @@ TEST(ResolverUri, LengthLimitsAreInclusive) {
   EXPECT_TRUE(classify_artifact_uri("/x y~").ok());
 }
 
+// The URI is a view that need not end at a NUL: an escape cut short by its end is bad, even
+// when the bytes after the view would complete it.
+TEST(ResolverUri, AnEscapeCutShortByTheEndOfTheUriIsBad) {
+  const std::string_view whole = "file:///a%41";
+  auto full = classify_artifact_uri(whole);
+  ASSERT_TRUE(full.ok()) << full.error().message;
+  EXPECT_EQ(full->path, "/aA");
+  for (const std::size_t cut : {whole.size() - 1, whole.size() - 2}) {
+    auto got = classify_artifact_uri(whole.substr(0, cut));
+    ASSERT_FALSE(got.ok()) << whole.substr(0, cut) << " gave " << got->path;
+    EXPECT_EQ(got.error().code, Errc::invalid_value);
+  }
+}
+
 class ResolverFileRead : public ::testing::Test {
  protected:
   ResolverFileRead() {
@@ -187,6 +205,66 @@ TEST_F(ResolverFileRead, DirectoriesAndFifosAreRefusedWithoutBlocking) {
   auto got = read_file_capped(fifo, 100);  // would block forever without O_NONBLOCK
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.error().code, Errc::invalid_value);
+}
+
+TEST_F(ResolverFileRead, ReadsWithDescriptorZeroFreeAndClosesIt) {
+  const std::string path = write("x.so", "bytes");
+  const testing::FreeStdin free_stdin;
+  auto got = read_file_capped(path, 100);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(*got, "bytes");
+  EXPECT_TRUE(testing::FreeStdin::zero_is_free()) << "descriptor 0 was left open";
+}
+
+// /proc/self/mem is a regular file whose first page (address 0) is never mapped.
+TEST_F(ResolverFileRead, AReadErrorIsAnIoErrorNamingTheFile) {
+  auto got = read_file_capped("/proc/self/mem", 100);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::io_error) << got.error().message;
+  EXPECT_NE(got.error().message.find("reading"), std::string::npos) << got.error().message;
+}
+
+// Files in /proc report a size of 0 and then read more: the cap holds for what is read.
+TEST_F(ResolverFileRead, AFileReadingLongerThanItsSizeIsStillCapped) {
+  auto got = read_file_capped("/proc/self/maps", 10);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::too_large) << got.error().message;
+}
+
+// Also when it takes several reads to pass the cap: what was kept so far counts. Thousands of
+// one-page mappings, alternately writable so that none merge, make /proc/self/maps long.
+TEST_F(ResolverFileRead, AFileCrossingTheCapOnALaterReadIsStillCapped) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  std::vector<void*> maps;
+  for (int i = 0; i < 6000; ++i) {
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(page), i % 2 ? PROT_READ : PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) break;
+    maps.push_back(p);
+  }
+  std::string all;
+  {
+    std::ifstream in("/proc/self/maps");
+    all.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto got = read_file_capped("/proc/self/maps", 65536);
+  for (void* p : maps) ::munmap(p, static_cast<std::size_t>(page));
+  ASSERT_GT(all.size(), 4u * 65536) << "the mappings did not make /proc/self/maps long enough";
+  ASSERT_FALSE(got.ok()) << "read " << got->size() << " bytes";
+  EXPECT_EQ(got.error().code, Errc::too_large) << got.error().message;
+}
+
+// Files in /sys report 4096 bytes and read fewer: the declared size is refused before reading.
+TEST_F(ResolverFileRead, ADeclaredSizeOverTheCapIsRefusedWhateverWouldBeRead) {
+  const std::string path = "/sys/devices/system/cpu/online";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || st.st_size <= 100) GTEST_SKIP() << path << " is not a sysfs file here";
+  std::ifstream in(path);
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_LE(content.size(), 100u);
+  auto got = read_file_capped(path, 100);
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, Errc::too_large) << got.error().message;
 }
 
 }  // namespace

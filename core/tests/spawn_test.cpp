@@ -2,7 +2,9 @@
 // the rebuilt environment, timeouts that kill the whole process group, exit statuses, errors.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "sqlink/spawn.hpp"
+#include "support/free_stdin.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sqlink {
@@ -377,6 +380,14 @@ TEST_F(SpawnOutput, UnopenableOutputIsAnIoError) {
   EXPECT_NE(r.error().message.find(quoted(unopenable)), std::string::npos) << r.error().message;
 }
 
+TEST_F(SpawnOutput, CleaningUpAfterAFailureLeavesErrnoAtItsCause) {
+  SpawnOptions options = sh("exit 0");
+  options.stdout_path = at("no-such-dir/out.txt");
+  errno = 0;
+  ASSERT_FALSE(spawn_in_root(root_, options).ok());
+  EXPECT_EQ(errno, ENOENT) << std::generic_category().message(errno);
+}
+
 using SpawnPath = SpawnTest;
 
 TEST_F(SpawnPath, BareNameIsLookedUpInTheChildsPath) {
@@ -557,6 +568,194 @@ TEST_F(SpawnErrors, UnopenedRootIsRefused) {
   auto r = spawn_in_root(unopened, sh("exit 0"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::invalid_value);
+}
+
+TEST_F(SpawnOutput, RedirectionsWorkWithDescriptorZeroFree) {
+  struct Case {
+    bool out;
+    bool err;
+  };
+  for (const Case& c : {Case{true, false}, Case{false, true}, Case{false, false}}) {
+    fs::remove(at("o.txt"));
+    fs::remove(at("e.txt"));
+    SpawnOptions options = sh("echo out; echo err >&2");
+    if (c.out) options.stdout_path = at("o.txt");
+    if (c.err) options.stderr_path = at("e.txt");
+    {
+      const testing::FreeStdin free_stdin;
+      ASSERT_EQ(run(options).exit_code, 0);
+      EXPECT_TRUE(testing::FreeStdin::zero_is_free()) << "descriptor 0 was left open";
+    }
+    if (c.out) {
+      EXPECT_EQ(read_file(at("o.txt")), "out\n");
+    }
+    if (c.err) {
+      EXPECT_EQ(read_file(at("e.txt")), "err\n");
+    }
+  }
+}
+
+TEST_F(SpawnCwd, ARootOpenOnDescriptorZeroIsUsable) {
+  const testing::FreeStdin free_stdin;
+  OpenedRoot zero;
+  zero.dir = RootFd(::open(at("builds/crate").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_EQ(zero.dir.get(), 0);
+  SpawnOptions options = sh("pwd");
+  options.stdout_path = at("pwd.txt");
+  auto r = spawn_in_root(zero, options);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(read_file(at("pwd.txt")), at("builds/crate") + "\n");
+}
+
+// Lowering the soft limit leaves descriptors above it open; they must not reach the child
+// either, so marking them cannot be bounded by the limit.
+TEST_F(SpawnOutput, DescriptorsAboveTheOpenFileLimitDoNotReachTheChild) {
+  const int opened = ::open(at("out.txt").c_str(), O_WRONLY | O_CREAT, 0644);
+  const int leaked = ::fcntl(opened, F_DUPFD, 200);  // F_DUPFD leaves FD_CLOEXEC clear
+  ::close(opened);
+  ASSERT_GE(leaked, 200);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit lowered = saved;
+  lowered.rlim_cur = 100;
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &lowered), 0);
+  SpawnOptions options = sh("ls /proc/self/fd");
+  options.stdout_path = at("fds.txt");
+  auto r = spawn_in_root(root_, options);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  ::close(leaked);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->exit_code, 0);
+  const std::vector<std::string> listed = lines_of(read_file(at("fds.txt")));
+  ASSERT_FALSE(listed.empty());
+  for (const auto& line : listed) {
+    EXPECT_NE(line, std::to_string(leaked)) << "fd " << leaked << " reached the child";
+  }
+}
+
+// With SIGCHLD ignored the kernel reaps children itself, so no exit status is left to collect.
+TEST_F(SpawnErrors, AParentIgnoringSigchldGetsAnIoError) {
+  struct sigaction ignore {};
+  struct sigaction saved {};
+  ignore.sa_handler = SIG_IGN;
+  ASSERT_EQ(::sigaction(SIGCHLD, &ignore, &saved), 0);
+  auto r = spawn_in_root(root_, sh("exit 3"));
+  ::sigaction(SIGCHLD, &saved, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::io_error);
+  EXPECT_NE(r.error().message.find("exit status"), std::string::npos) << r.error().message;
+}
+
+// A caller's leftover errno (EINTR here) must not be taken for a failure of a call that succeeded.
+TEST_F(SpawnExit, AStaleEintrFromTheCallerChangesNothing) {
+  errno = EINTR;
+  const SpawnResult r = run(sh("exit 4"));
+  EXPECT_FALSE(r.signaled);
+  EXPECT_EQ(r.exit_code, 4);
+
+  SpawnOptions missing;
+  missing.argv = {"/nonexistent/sqlink-prog"};
+  errno = EINTR;
+  auto failed = spawn_in_root(root_, missing);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, Errc::not_found) << failed.error().message;
+}
+
+volatile sig_atomic_t g_alarms = 0;
+
+// Runs past the spawn's deadline, as a slow handler on a loaded machine might.
+void slow_alarm_handler(int) {
+  g_alarms = g_alarms + 1;
+  const timespec nap{0, 400'000'000};
+  ::nanosleep(&nap, nullptr);
+}
+
+// A signal interrupting the wait is not the child's exit, and a deadline that passed while a
+// handler ran ends the wait at once.
+TEST_F(SpawnTimeout, ASignalDuringTheWaitEndsItOnlyAtTheDeadline) {
+  struct sigaction slow {};
+  struct sigaction saved {};
+  slow.sa_handler = slow_alarm_handler;
+  ::sigemptyset(&slow.sa_mask);
+  ASSERT_EQ(::sigaction(SIGALRM, &slow, &saved), 0);
+  g_alarms = 0;
+  itimerval once{};
+  once.it_value.tv_usec = 100'000;
+  ASSERT_EQ(::setitimer(ITIMER_REAL, &once, nullptr), 0);
+  SpawnOptions options = sh("sleep 3");
+  options.timeout = 300ms;
+  const auto start = Clock::now();
+  const SpawnResult r = run(options);
+  const auto took = Clock::now() - start;
+  ::sigaction(SIGALRM, &saved, nullptr);
+  EXPECT_EQ(g_alarms, 1);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_TRUE(r.signaled);
+  EXPECT_LT(took, 2s);
+}
+
+TEST_F(SpawnTimeout, WaitingDoesNotSpin) {
+  rusage before{};
+  rusage after{};
+  ASSERT_EQ(::getrusage(RUSAGE_THREAD, &before), 0);
+  const SpawnResult r = run(sh("sleep 0.5"));
+  ASSERT_EQ(::getrusage(RUSAGE_THREAD, &after), 0);
+  EXPECT_EQ(r.exit_code, 0);
+  const auto cpu_ms = [](const rusage& u) {
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000 +
+           (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000;
+  };
+  EXPECT_LT(cpu_ms(after) - cpu_ms(before), 150) << "ms of CPU spent waiting for half a second";
+}
+
+// Descriptors 0, 1 and 2 closed for the object's lifetime, as in a daemon that closed its
+// standard streams: the next descriptors opened are 0, 1 and 2. Nothing may be asserted (or
+// printed) while it lives.
+class ClosedStdio {
+ public:
+  ClosedStdio() {
+    for (int fd = 0; fd < 3; ++fd) {
+      saved_[fd] = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+      if (saved_[fd] < 0) std::abort();
+      ::close(fd);
+    }
+  }
+  ~ClosedStdio() {
+    for (int fd = 0; fd < 3; ++fd) {
+      ::dup2(saved_[fd], fd);
+      ::close(saved_[fd]);
+    }
+  }
+  ClosedStdio(const ClosedStdio&) = delete;
+  ClosedStdio& operator=(const ClosedStdio&) = delete;
+
+ private:
+  int saved_[3];
+};
+
+// Output files and the report pipe then land on 0, 1 and 2, where the child's own dup2 onto
+// its stdout and stderr would close them: each must still reach its destination.
+TEST_F(SpawnOutput, AParentWithoutStandardDescriptorsStillRedirectsAndReports) {
+  SpawnOptions both = sh("echo out; echo err >&2");
+  both.stdout_path = at("o.txt");  // opened as 0
+  both.stderr_path = at("e.txt");  // opened as 1, the child's stdout
+  SpawnOptions missing;
+  missing.argv = {"/nonexistent/sqlink-prog"};
+  missing.stderr_path = at("m.txt");  // opened as 0; the report pipe's write end then is 2
+  std::optional<Result<SpawnResult>> redirected;
+  std::optional<Result<SpawnResult>> failed;
+  {
+    const ClosedStdio closed;
+    redirected = spawn_in_root(root_, both);
+    failed = spawn_in_root(root_, missing);
+  }
+  ASSERT_TRUE(redirected->ok()) << redirected->error().message;
+  EXPECT_EQ((*redirected)->exit_code, 0);
+  EXPECT_EQ(read_file(at("o.txt")), "out\n");
+  EXPECT_EQ(read_file(at("e.txt")), "err\n");
+  ASSERT_FALSE(failed->ok()) << "exit code " << (*failed)->exit_code;
+  EXPECT_EQ(failed->error().code, Errc::not_found) << failed->error().message;
+  EXPECT_EQ(read_file(at("m.txt")), "");
 }
 
 }  // namespace

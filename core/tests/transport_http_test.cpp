@@ -1,15 +1,24 @@
 // HttpTransport against a real HTTP server on 127.0.0.1 started in this process: statuses,
 // framings, the size cap, the deadline, redirects and the scheme policy on every hop.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <system_error>
 
+#include "resolver/internal.hpp"
 #include "sqlink/transport.hpp"
+#include "support/free_stdin.hpp"
 #include "support/http_server.hpp"
 
 namespace sqlink {
@@ -328,7 +337,8 @@ TEST_F(HttpTransportTest, ConnectionRefused) {
   auto got = transport_.fetch(url, limits_);
   ::close(holder);
   ASSERT_TRUE(FailsWith(got, Errc::network_error, url));
-  EXPECT_TRUE(contains(got.error().message, "refused")) << got.error().message;
+  EXPECT_TRUE(contains(got.error().message, "connection refused by")) << got.error().message;
+  EXPECT_FALSE(contains(got.error().message, "the limit is")) << "not a timeout: " << got.error().message;
   EXPECT_LT(Clock::now() - start, 1s);
 }
 
@@ -341,6 +351,177 @@ TEST_F(HttpTransportTest, ServerStopsCleanlyWithAClientMidRequest) {
   const auto start = Clock::now();
   server_.stop();  // must not wait out the 10 s delay
   EXPECT_LT(Clock::now() - start, 1s);
+}
+
+TEST_F(HttpTransportTest, FetchesWithDescriptorZeroFreeAndClosesIt) {
+  server_.route("/x", HttpReply::ok("zero"));
+  const testing::FreeStdin free_stdin;
+  auto got = transport_.fetch(server_.url("/x"), limits_);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->body, "zero");
+  EXPECT_TRUE(testing::FreeStdin::zero_is_free()) << "descriptor 0 was left open";
+}
+
+// A header value carrying CRLFs lets a route script raw bytes: here whole responses after a
+// 100 Continue, all in one write.
+HttpReply after_interim(const std::string& raw_head) {
+  HttpReply reply = HttpReply::status_only(100);
+  reply.headers = {{"X-Interim", "1\r\n\r\n" + raw_head}};
+  reply.body.clear();
+  reply.framing = HttpReply::Framing::close;
+  return reply;
+}
+
+TEST_F(HttpTransportTest, AnInterimResponseArrivingWithTheFinalOneIsSkipped) {
+  server_.route("/x", after_interim("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+  auto got = transport_.fetch(server_.url("/x"), limits_);
+  ASSERT_TRUE(got.ok()) << got.error().message;
+  EXPECT_EQ(got->status, 200);
+  EXPECT_EQ(got->body, "ok");
+}
+
+// Only a 2xx body is read: a body under any other status is not even framed, so a framing we
+// do not support cannot turn the status error into another one.
+TEST_F(HttpTransportTest, BodiesOfNon2xxStatusesAreNotRead) {
+  HttpReply not_found = HttpReply::status_only(404);
+  not_found.headers = {{"Transfer-Encoding", "gzip"}};
+  not_found.framing = HttpReply::Framing::close;
+  server_.route("/404", not_found);
+  // a final status below 100, which the test server cannot write by itself
+  server_.route("/099", after_interim("HTTP/1.1 099 Odd\r\nTransfer-Encoding: gzip"));
+  for (const auto& [target, status] : {std::pair<std::string, std::string>{"/404", "404"}, {"/099", "99"}}) {
+    const std::string url = server_.url(target);
+    auto got = transport_.fetch(url, limits_);
+    ASSERT_TRUE(FailsWith(got, Errc::network_error, url));
+    EXPECT_TRUE(contains(got.error().message, "HTTP status " + status)) << got.error().message;
+  }
+}
+
+TEST_F(HttpTransportTest, NoDescriptorLeftForTheSocketIsANetworkError) {
+  server_.route("/x", HttpReply::ok("unreachable"));
+  const int lowest_free = ::fcntl(0, F_DUPFD_CLOEXEC, 0);
+  ASSERT_GE(lowest_free, 0);
+  ::close(lowest_free);
+  rlimit saved{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+  rlimit none_left = saved;
+  none_left.rlim_cur = static_cast<rlim_t>(lowest_free);
+  ASSERT_EQ(::setrlimit(RLIMIT_NOFILE, &none_left), 0);
+  auto got = transport_.fetch(server_.url("/x"), limits_);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  ASSERT_TRUE(FailsWith(got, Errc::network_error, server_.url("/x")));
+  EXPECT_TRUE(contains(got.error().message, std::generic_category().message(EMFILE))) << got.error().message;
+}
+
+using resolver_detail::Fd;
+
+TEST(TransportFd, OwnsItsDescriptorThroughMovesIncludingZero) {
+  const testing::FreeStdin free_stdin;
+  {
+    Fd zero(::open("/", O_RDONLY | O_CLOEXEC));
+    ASSERT_EQ(zero.get(), 0);
+  }
+  EXPECT_TRUE(testing::FreeStdin::zero_is_free()) << "the destructor left descriptor 0 open";
+
+  Fd target(::open("/", O_RDONLY | O_CLOEXEC));
+  ASSERT_EQ(target.get(), 0);
+  Fd source(::open("/", O_RDONLY | O_CLOEXEC));
+  const int moved = source.get();
+  ASSERT_GT(moved, 0);
+  target = std::move(source);
+  EXPECT_TRUE(testing::FreeStdin::zero_is_free()) << "assignment left descriptor 0 open";
+  EXPECT_EQ(target.get(), moved);
+  EXPECT_EQ(source.get(), -1);
+  target = Fd();
+  EXPECT_EQ(::fcntl(moved, F_GETFD), -1) << "assignment left descriptor " << moved << " open";
+}
+
+TEST(TransportFd, TheLastOwnerClosesIt) {
+  Fd first(::open("/", O_RDONLY | O_CLOEXEC));
+  const int fd = first.get();
+  ASSERT_GT(fd, 0);
+  {
+    Fd owner(std::move(first));
+  }
+  EXPECT_EQ(::fcntl(fd, F_GETFD), -1) << "the destructor left descriptor " << fd << " open";
+}
+
+TEST(TransportFd, EmptyOnesCloseNothingAndLeaveErrnoAlone) {
+  errno = ENOENT;
+  {
+    Fd none;
+    Fd other;
+    other = std::move(none);
+  }
+  EXPECT_EQ(errno, ENOENT);
+}
+
+// A pipe nobody writes to: never ready for reading.
+class TransportWait : public ::testing::Test {
+ protected:
+  TransportWait() {
+    if (::pipe2(fds_, O_CLOEXEC) != 0) std::abort();
+  }
+  ~TransportWait() override {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  int fds_[2];
+};
+
+TEST_F(TransportWait, ReadyIsReported) {
+  ASSERT_EQ(::write(fds_[1], "x", 1), 1);
+  EXPECT_TRUE(resolver_detail::wait_for(fds_[0], POLLIN, Clock::now() + 3s, "reading").ok());
+}
+
+TEST_F(TransportWait, NothingReadyByTheDeadlineIsATimeout) {
+  const auto start = Clock::now();
+  auto waited = resolver_detail::wait_for(fds_[0], POLLIN, start + 50ms, "reading");
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().code, Errc::timeout);
+  EXPECT_GE(Clock::now() - start, 50ms);
+}
+
+TEST_F(TransportWait, ADeadlineAlreadyPastIsATimeoutAtOnce) {
+  const auto start = Clock::now();
+  auto waited = resolver_detail::wait_for(fds_[0], POLLIN, start - 1s, "reading");
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().code, Errc::timeout);
+  EXPECT_LT(Clock::now() - start, 1s);
+}
+
+volatile sig_atomic_t g_alarms = 0;
+void count_alarm(int) { g_alarms = g_alarms + 1; }
+
+TEST_F(TransportWait, ASignalDoesNotEndTheWait) {
+  struct sigaction counting {};
+  struct sigaction saved {};
+  counting.sa_handler = count_alarm;
+  ::sigemptyset(&counting.sa_mask);
+  ASSERT_EQ(::sigaction(SIGALRM, &counting, &saved), 0);
+  g_alarms = 0;
+  itimerval once{};
+  once.it_value.tv_usec = 50'000;
+  ASSERT_EQ(::setitimer(ITIMER_REAL, &once, nullptr), 0);
+  auto waited = resolver_detail::wait_for(fds_[0], POLLIN, Clock::now() + 300ms, "reading");
+  ::sigaction(SIGALRM, &saved, nullptr);
+  EXPECT_EQ(g_alarms, 1);
+  ASSERT_FALSE(waited.ok());
+  EXPECT_EQ(waited.error().code, Errc::timeout);
+}
+
+TEST_F(TransportWait, WaitingDoesNotSpin) {
+  rusage before{};
+  rusage after{};
+  ASSERT_EQ(::getrusage(RUSAGE_THREAD, &before), 0);
+  auto waited = resolver_detail::wait_for(fds_[0], POLLIN, Clock::now() + 400ms, "reading");
+  ASSERT_EQ(::getrusage(RUSAGE_THREAD, &after), 0);
+  EXPECT_FALSE(waited.ok());
+  const auto cpu_ms = [](const rusage& u) {
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000 +
+           (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1000;
+  };
+  EXPECT_LT(cpu_ms(after) - cpu_ms(before), 150) << "ms of CPU spent waiting 400 ms";
 }
 
 }  // namespace

@@ -357,5 +357,46 @@ TEST(TransportResponseHead, EndingBeforeTheBodyBeginsIsAnIncompleteHead) {
   EXPECT_EQ(*more, 0u);
 }
 
+// Only a blank line (LF or CRLF, after an LF) ends the head: not a one-byte line, not a CR
+// followed by something else, however the bytes around it look.
+TEST(TransportResponseHead, OnlyABlankLineEndsTheHead) {
+  for (std::string_view open : {"HTTP/1.1 200 OK\nZ\n", "HTTP/1.1 200 OK\n\rZ", "HTTP/1.1 200 OK\r\nZ\r\n",
+                                "HTTP/1.1 200 OK\r\n\r", ""}) {
+    ResponseParser parser(100);
+    auto used = parser.feed(open);
+    ASSERT_TRUE(used.ok()) << open << ": " << used.error().message;
+    EXPECT_EQ(*used, open.size()) << open;
+    EXPECT_EQ(parser.state(), State::head) << open;
+  }
+  ResponseParser lf_then_crlf(100);
+  auto used = lf_then_crlf.feed("HTTP/1.1 200 OK\n\r\n");
+  ASSERT_TRUE(used.ok()) << used.error().message;
+  EXPECT_EQ(lf_then_crlf.state(), State::head_done);
+  // A blank line right after a short first line ends the head too, at once.
+  for (std::string_view wire : {"X\n\r\n", "\n\r\n"}) {
+    ResponseParser parser(100);
+    auto fed = parser.feed(wire);
+    ASSERT_FALSE(fed.ok()) << wire;
+    EXPECT_NE(fed.error().message.find("status line"), std::string::npos) << fed.error().message;
+  }
+}
+
+TEST(TransportResponseHead, HeaderLookupFoldsEveryLetterIncludingAAndZ) {
+  ResponseParser parser(100);
+  ASSERT_TRUE(parser.feed("HTTP/1.1 200 OK\r\nX-ZA: 1\r\nx-az: 2\r\n\r\n").ok());
+  EXPECT_EQ(parser.header("x-za").value_or("none"), "1");
+  EXPECT_EQ(parser.header("X-AZ").value_or("none"), "2");
+}
+
+TEST(TransportResponseHead, AFoldedLineIsNamedAsSuch) {
+  for (std::string_view wire : {"HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n",
+                                "HTTP/1.1 200 OK\r\nA: b\r\n\tfolded\r\n\r\n"}) {
+    ResponseParser parser(100);
+    auto fed = parser.feed(wire);
+    ASSERT_FALSE(fed.ok()) << wire;
+    EXPECT_NE(fed.error().message.find("folded header line"), std::string::npos) << fed.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -1,6 +1,9 @@
 // HttpTransport over TLS against an in-process https server on 127.0.0.1 with a certificate made
 // by the test: trust through extra_ca_file, name and IP verification, and no https -> http.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -9,6 +12,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "sqlink/transport.hpp"
 #include "support/http_server.hpp"
@@ -119,6 +123,20 @@ TEST_F(HttpsTransportTest, UntrustedCertificateIsRefusedBeforeTheRequest) {
   EXPECT_EQ(server_.hits("/ext.so"), 0u);
 }
 
+// The handshake itself refuses the peer, so the message carries OpenSSL's reason; and nothing
+// is left in this thread's OpenSSL error queue for the caller to trip over.
+TEST_F(HttpsTransportTest, AnUntrustedCertificateFailsTheHandshakeWithItsReason) {
+  HttpTransportOptions no_trust;
+  no_trust.use_default_ca_paths = false;
+  HttpTransport transport(no_trust);
+  ERR_clear_error();
+  auto got = transport.fetch(server_.url("/ext.so"), limits_);
+  ASSERT_TRUE(FailsWith(got, Errc::network_error, server_.url("/ext.so")));
+  EXPECT_NE(got.error().message.find("TLS certificate verification failed: "), std::string::npos)
+      << got.error().message;
+  EXPECT_EQ(ERR_peek_error(), 0ul) << "an OpenSSL error was left queued";
+}
+
 TEST_F(HttpsTransportTest, ANameThatIsNotAnAddressLiteralIsLookedUp) {
   // "127.1" is no literal for inet_pton(): it goes through getaddrinfo(), which reads it as
   // 127.0.0.1 without asking a DNS server; the certificate names it as a DNS name
@@ -143,6 +161,10 @@ TEST_F(HttpsTransportTest, ANameThatDoesNotResolveIsANetworkErrorNamingIt) {
       << errc_name(got.error().code) << ": " << got.error().message;
   EXPECT_NE(got.error().message.find("sqlink-no-such-host.invalid"), std::string::npos)
       << got.error().message;
+  if (got.error().code == Errc::network_error) {  // the lookup failed (rather than hung)
+    EXPECT_NE(got.error().message.find("cannot look up host"), std::string::npos) << got.error().message;
+    EXPECT_EQ(got.error().message.find("no addresses"), std::string::npos) << got.error().message;
+  }
 }
 
 TEST_F(HttpsTransportTest, CertificateForAnotherNameIsRefused) {
@@ -203,6 +225,96 @@ TEST_F(HttpsTransportTest, MissingCaFileIsReported) {
   EXPECT_EQ(got.error().code, Errc::invalid_value) << got.error().message;
   EXPECT_NE(got.error().message.find(quoted("/nonexistent/sqlink-ca.pem")), std::string::npos);
   EXPECT_NE(got.error().message.find(quoted(server_.url("/x"))), std::string::npos);
+}
+
+TEST_F(HttpsTransportTest, AMissingCaFileLeavesNoOpenSslErrorBehindAndIgnoresEarlierOnes) {
+  HttpTransportOptions options;
+  options.extra_ca_file = "/nonexistent/sqlink-ca.pem";
+  options.use_default_ca_paths = false;  // loading those clears the queue by itself
+  ERR_clear_error();
+  auto clean = HttpTransport(options).fetch(server_.url("/x"), limits_);
+  ASSERT_FALSE(clean.ok());
+  EXPECT_EQ(ERR_peek_error(), 0ul) << "an OpenSSL error was left queued";
+  // An error some other code left in the queue is not this failure's reason.
+  ERR_raise(ERR_LIB_USER, 42);
+  auto after_other = HttpTransport(options).fetch(server_.url("/x"), limits_);
+  ERR_clear_error();
+  ASSERT_FALSE(after_other.ok());
+  EXPECT_EQ(after_other.error().message, clean.error().message);
+}
+
+// Accepts one connection on 127.0.0.1, takes what the client sends first, answers `reply`
+// (nothing: just an end of stream) and closes.
+class OneShotServer {
+ public:
+  explicit OneShotServer(std::string reply) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, 1) != 0 ||
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      std::abort();
+    }
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this, reply = std::move(reply)] {
+      const int conn = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn < 0) return;
+      char buffer[4096];
+      // all of the ClientHello, so that closing sends a FIN and not a reset
+      for (ssize_t n = ::recv(conn, buffer, sizeof buffer, 0); n > 0;
+           n = ::recv(conn, buffer, sizeof buffer, MSG_DONTWAIT)) {
+      }
+      if (!reply.empty()) ::send(conn, reply.data(), reply.size(), MSG_NOSIGNAL);
+      ::shutdown(conn, SHUT_WR);
+      ::close(conn);
+    });
+  }
+  ~OneShotServer() {
+    ::shutdown(fd_, SHUT_RDWR);  // ends an accept still waiting
+    thread_.join();
+    ::close(fd_);
+  }
+  OneShotServer(const OneShotServer&) = delete;
+  OneShotServer& operator=(const OneShotServer&) = delete;
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/x"; }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+TEST_F(HttpsTransportTest, APlainHttpAnswerIsATlsErrorWithOpenSslsReason) {
+  OneShotServer plain("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+  HttpTransport transport(trusting(ca_));
+  auto got = transport.fetch(plain.url(), limits_);
+  ASSERT_TRUE(FailsWith(got, Errc::network_error, plain.url()));
+  EXPECT_NE(got.error().message.find("TLS handshake failed: error:"), std::string::npos) << got.error().message;
+  EXPECT_NE(got.error().message.find("SSL routines"), std::string::npos) << got.error().message;
+}
+
+TEST_F(HttpsTransportTest, APeerClosingDuringTheHandshakeIsANetworkErrorAtOnce) {
+  OneShotServer silent("");
+  HttpTransport transport(trusting(ca_));
+  limits_.timeout = 2s;
+  auto got = transport.fetch(silent.url(), limits_);
+  ASSERT_TRUE(FailsWith(got, Errc::network_error, silent.url()));
+  EXPECT_NE(got.error().message.find("TLS handshake failed: connection closed"), std::string::npos)
+      << got.error().message;
+}
+
+// RFC 6066 forbids an address literal as the server name: only a name is sent as SNI.
+TEST_F(HttpsTransportTest, OnlyANameIsSentAsTheServerName) {
+  server_.route("/ext.so", HttpReply::ok("sni"));
+  HttpTransport transport(trusting(ca_));
+  ASSERT_TRUE(transport.fetch(server_.url("/ext.so"), limits_).ok());
+  ASSERT_TRUE(transport.fetch("https://localhost:" + std::to_string(server_.port()) + "/ext.so", limits_).ok());
+  const auto requests = server_.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].tls_server_name, "");
+  EXPECT_EQ(requests[1].tls_server_name, "localhost");
 }
 
 }  // namespace

@@ -71,7 +71,9 @@ Canonical canonicalize(const std::string& path) {
 // Component-wise, so "/x/builds-other" is not within "/x/builds". Both are canonical.
 bool is_within(std::string_view root, std::string_view prefix) {
   if (root == prefix) return true;
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne: root is canonical (absolute) and not "/" here, so it has at least 2 bytes and begins with '/'
   if (prefix == "/") return root.size() > 1 && root.front() == '/';
+  // mutate: next-line rel.gt.ge, rel.gt.ne: equal sizes with root.starts_with(prefix) means root == prefix, returned above; a shorter root never starts with prefix
   return root.size() > prefix.size() && root.starts_with(prefix) && root[prefix.size()] == '/';
 }
 
@@ -134,6 +136,7 @@ Result<CheckedRoot> check_build_request(const BuildRequest& request, const Build
   for (const std::string& prefix : policy.allowed_prefixes) {
     const Canonical canon = canonicalize(prefix);
     if (canon.err != 0 || !is_within(root, canon.path)) continue;
+    // mutate: next-line rel.gt.ge: two matching prefixes of equal length are both ancestors of the root (or it), so they are the same string
     if (!best_prefix || canon.path.size() > best_prefix->size()) best_prefix = canon.path;
   }
   if (!best_prefix) {

@@ -143,9 +143,11 @@ Result<OpenedRoot> open_checked_root(const CheckedRoot& checked) {
     const int err = errno;
     if (fd < 0 && err != ENOSYS) return open_error(err, checked);
     opened.dir = RootFd(fd);
+    // mutate: next-line rel.ge.true: fd < 0 here only with ENOSYS (other errors returned above), and this kernel has openat2
     opened.used_openat2 = fd >= 0;
   }
   if (!opened.used_openat2) {
+    // mutate: next-line lit.int.one: walk_nofollow sets err whenever it returns an invalid fd, the only case err is read
     int err = 0;
     opened.dir = walk_nofollow(std::move(prefix), checked.relative, err);
     if (opened.dir.get() < 0) return open_error(err, checked);

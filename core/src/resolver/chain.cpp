@@ -216,8 +216,10 @@ class Run {
 // "uri binding: not_found, expected hash: skipped, file: corrupt" — the whole run on one line.
 std::string summarize(const std::vector<Attempt>& attempts) {
   std::string out = "tried ";
+  // mutate: next-line rel.lt.ne: i steps by one from 0
   for (std::size_t i = 0; i < attempts.size(); ++i) {
     const Attempt& a = attempts[i];
+    // mutate: next-line rel.gt.ne: i is unsigned
     if (i > 0) out += ", ";
     out += step_name(a.step);
     out += ": ";

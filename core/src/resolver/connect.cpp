@@ -73,6 +73,7 @@ Result<std::vector<Address>> lookup_name(const Url& url, Deadline deadline) {
     const int status = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &list);
     std::vector<Address> found;
     for (addrinfo* ai = list; status == 0 && ai != nullptr; ai = ai->ai_next) {
+      // mutate: next-line rel.gt.false, rel.gt.ge: a SOCK_STREAM lookup returns sockaddr_in or sockaddr_in6, far smaller than sockaddr_storage
       if (ai->ai_addrlen > sizeof(sockaddr_storage)) continue;
       Address a;
       std::memcpy(&a.storage, ai->ai_addr, ai->ai_addrlen);
@@ -91,7 +92,9 @@ Result<std::vector<Address>> lookup_name(const Url& url, Deadline deadline) {
   if (!lookup->done_cv.wait_until(lock, deadline, [&] { return lookup->done; })) {
     return Error::make(Errc::timeout, "looking up host " + quoted(url.host) + " timed out", url.host);
   }
+  // mutate: next-line logic.or.and: addresses are kept only when status is 0, and a successful getaddrinfo returns at least one, each of which fits
   if (lookup->status != 0 || lookup->addresses.empty()) {
+    // mutate: next-line lit.int.one: status is never 0 here (see above) nor 1 (EAI_* codes are negative)
     const std::string why = lookup->status != 0 ? ::gai_strerror(lookup->status) : "no addresses";
     return Error::make(Errc::network_error, "cannot look up host " + quoted(url.host) + ": " + why,
                        url.host);
@@ -102,6 +105,7 @@ Result<std::vector<Address>> lookup_name(const Url& url, Deadline deadline) {
 Result<std::vector<Address>> addresses_of(const Url& url, Deadline deadline) {
   in6_addr v6{};
   in_addr v4{};
+  // mutate: next-line logic.and.or: a host that is not a bracketed IPv6 literal holds no ':' (parse_url splits the port off there), so inet_pton(AF_INET6) refuses it
   if (url.host_is_ipv6 && ::inet_pton(AF_INET6, url.host.c_str(), &v6) == 1) {
     return std::vector<Address>{make_v6(v6, url.port)};
   }
@@ -137,6 +141,7 @@ Result<Fd> connect_one(const Address& address, const Url& url, Deadline deadline
     err = ETIMEDOUT;
     return ready.error();
   }
+  // mutate: next-line lit.int.one: getsockopt writes it on success and errno is stored on failure
   int so_error = 0;
   socklen_t len = sizeof so_error;
   if (::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
@@ -155,6 +160,7 @@ class PlainStream final : public Stream {
     while (!data.empty()) {
       // MSG_NOSIGNAL: a peer that hung up must be an error here, not a SIGPIPE for the process.
       const ssize_t n = ::send(fd_.get(), data.data(), data.size(), MSG_NOSIGNAL);
+      // mutate: next-line rel.ge.gt, lit.int.one: send() of a non-empty buffer never returns 0
       if (n >= 0) {
         data.remove_prefix(static_cast<std::size_t>(n));
       } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -212,6 +218,7 @@ Result<void> wait_for(int fd, short events, Deadline deadline, std::string_view 
     const int n = ::poll(&p, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 60'000)));
     // Errors and hang-ups count as ready: the next send/recv reports them precisely.
     if (n > 0) return {};
+    // mutate: next-line rel.lt.ne: n > 0 returned above, so n != 0 means n < 0
     if (n < 0 && errno != EINTR) {
       return Error::make(Errc::network_error, std::string(what) + ": poll: " + errno_text(errno));
     }
@@ -221,6 +228,7 @@ Result<void> wait_for(int fd, short events, Deadline deadline, std::string_view 
 Result<Fd> connect_tcp(const Url& url, Deadline deadline) {
   auto addresses = addresses_of(url, deadline);
   if (!addresses) return addresses.error();
+  // mutate: next-line lit.int.one: every address that fails sets it, and there is at least one address
   int last_errno = 0;
   for (const Address& address : *addresses) {
     auto fd = connect_one(address, url, deadline, last_errno);

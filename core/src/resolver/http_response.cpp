@@ -97,14 +97,23 @@ Result<std::size_t> ResponseParser::feed_head(std::string_view data) {
   const std::size_t old_size = line_.size();
   const std::size_t room = limits::kMaxHttpHeaderBytes - old_size;
   line_.append(data.substr(0, room));
+  // mutate: next-line rel.lt.le: old_size 2 gives from 0 either way
   const std::size_t from = old_size < 2 ? 0 : old_size - 2;
   std::size_t end = std::string::npos;
+  // mutate: next-line rel.lt.le, lit.int.zero: the extra index is line_[size()], the terminating NUL, which is neither '\n' nor '\r'
   for (std::size_t i = from; i + 1 < line_.size(); ++i) {
     if (line_[i] != '\n') continue;
     if (line_[i + 1] == '\n') { end = i + 2; break; }
-    if (line_[i + 1] == '\r' && i + 2 < line_.size() && line_[i + 2] == '\n') { end = i + 3; break; }
+    if (line_[i + 1] == '\r' &&
+        // mutate: next-line rel.lt.le, rel.lt.ne, lit.int.zero: i + 1 < size, so i + 2 <= size, and line_[size()] is the terminating NUL, never '\n'
+        i + 2 < line_.size() &&
+        line_[i + 2] == '\n') {
+      end = i + 3;
+      break;
+    }
   }
   if (end == std::string::npos) {
+    // mutate: next-line rel.ge.eq: line_ is appended to only up to the limit, so it never passes it
     if (line_.size() >= limits::kMaxHttpHeaderBytes) {
       return Error::make(Errc::too_large, "the response head exceeds " +
                                               std::to_string(limits::kMaxHttpHeaderBytes) + " bytes");
@@ -112,6 +121,7 @@ Result<std::size_t> ResponseParser::feed_head(std::string_view data) {
     return std::min(data.size(), room);
   }
   const std::size_t consumed = end - old_size;
+  // mutate: next-line call.void.remove: parse_head stops at the blank line that ends the head, so bytes past it are never read, and line_ is cleared right after
   line_.resize(end);
   if (auto ok = parse_head(); !ok) return ok.error();
   line_.clear();
@@ -131,15 +141,19 @@ Result<void> ResponseParser::parse_head() {
   std::string_view rest = line_;
   auto next_line = [&rest] {
     const auto nl = rest.find('\n');
+    // mutate: next-line lit.int.zero: substr(0, nl) only leaves out the '\n' strip_eol drops; every line read here has one, as the head ends with a blank line
     const std::string_view line = strip_eol(rest.substr(0, nl + 1));
     rest.remove_prefix(nl + 1);
     return line;
   };
   const std::string_view status_line = next_line();
   // "HTTP/1.1 200 OK": version, one space, three digits, then a space or the end.
-  if (status_line.size() < 12 || !status_line.starts_with("HTTP/1.") || status_line[8] != ' ' ||
+  // mutate: next-line rel.lt.false, lit.int.zero: a shorter line is refused anyway: it is followed in line_ by its line end, which then stands where the space or a digit must be
+  if (status_line.size() < 12 ||
+      !status_line.starts_with("HTTP/1.") || status_line[8] != ' ' ||
       !std::all_of(status_line.begin() + 9, status_line.begin() + 12,
                    [](char c) { return c >= '0' && c <= '9'; }) ||
+      // mutate: next-line rel.gt.ne: a status line shorter than 12 bytes was refused above
       (status_line.size() > 12 && status_line[12] != ' ')) {
     return malformed("status line", status_line);
   }
@@ -179,6 +193,7 @@ Result<void> ResponseParser::begin_body() {
   std::optional<std::uint64_t> length;
   for (const auto& [key, value] : headers_) {
     if (!iequals(key, "Content-Length")) continue;
+    // mutate: next-line lit.int.one: overwritten when the value is digits, and never read when it is not
     std::uint64_t parsed = 0;
     const bool digits = !value.empty() && value.size() <= 19 &&
                         std::ranges::all_of(value, [](char c) { return c >= '0' && c <= '9'; });
@@ -196,6 +211,7 @@ Result<void> ResponseParser::begin_body() {
   }
   framing_ = Framing::length;
   remaining_ = *length;
+  // mutate: next-line call.void.remove: capacity only
   body_.reserve(static_cast<std::size_t>(*length));
   if (remaining_ == 0) state_ = State::done;
   return {};
@@ -203,6 +219,7 @@ Result<void> ResponseParser::begin_body() {
 
 Result<std::size_t> ResponseParser::feed_chunked(std::string_view data) {
   std::size_t used = 0;
+  // mutate: next-line rel.lt.ne: used grows by at most what is left of data, so it never passes data.size()
   while (used < data.size() && state_ == State::body) {
     const std::string_view rest = data.substr(used);
     if (chunk_ == Chunk::data) {
@@ -250,7 +267,9 @@ Result<void> ResponseParser::take_chunk_size(std::string_view line) {
   std::uint64_t size = 0;
   for (char c : digits) {
     const char l = lower(c);
-    const int v = (l >= '0' && l <= '9') ? l - '0' : (l >= 'a' && l <= 'f') ? l - 'a' + 10 : -1;
+    // mutate: next-line rel.ge.true: a byte below '0' then gives a negative value, refused like -1
+    const int v = (l >= '0' && l <= '9') ? l - '0'
+                  : (l >= 'a' && l <= 'f') ? l - 'a' + 10 : -1;
     if (v < 0) return malformed("chunk size", line);
     size = size * 16 + static_cast<std::uint64_t>(v);
   }

@@ -88,6 +88,7 @@ struct HttpTransport::Impl {
         if (!n) return n.error();
         if (*n == 0) {
           if (auto done = parser.finish(); !done) return done.error();
+          // mutate: next-line lit.bool.true: finish() succeeds only when it completes the body, and both loops below stop once the parser is done
           return false;
         }
         pending = std::string_view(buffer.data(), *n);
@@ -164,6 +165,7 @@ Result<FetchResult> HttpTransport::fetch(std::string_view url, const FetchLimits
                                " redirect without a Location",
                            current);
       }
+      // mutate: next-line rel.ge.eq: redirects counts up by one from 0 and max_redirects is not negative (checked on entry)
       if (redirects >= limits.max_redirects) {
         return Error::make(Errc::network_error,
                            "fetching " + quoted(url) + ": too many redirects (the limit is " +

@@ -55,11 +55,13 @@ Result<std::string> read_file_capped(const std::string& path, std::uint64_t max_
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) return too_large(path, max_bytes);
 
   std::string bytes;
+  // mutate: next-line call.void.remove: capacity only
   bytes.reserve(static_cast<std::size_t>(st.st_size));
   char buffer[65536];
   for (;;) {
     const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
     if (n == 0) break;
+    // mutate: next-line rel.lt.le, lit.int.one: n == 0 ended the loop just above
     if (n < 0) {
       if (errno == EINTR) continue;
       return file_error(path, "reading", errno);

@@ -82,6 +82,10 @@ class Peer {
     ERR_clear_error();  // a client that refuses our certificate is an expected outcome
     return handshaken_;
   }
+  std::string server_name() const {
+    const char* name = ssl_ != nullptr ? SSL_get_servername(ssl_, TLSEXT_NAMETYPE_host_name) : nullptr;
+    return name != nullptr ? name : "";
+  }
   long read(char* out, std::size_t n) {
     if (ssl_ != nullptr) return SSL_read(ssl_, out, static_cast<int>(n));
     return ::recv(fd_, out, n, 0);
@@ -213,6 +217,9 @@ TlsIdentity TlsIdentity::self_signed(const std::vector<std::string>& dns_names,
   return identity;
 }
 
+// Accepts whatever name a client asks for, so that the name is kept for HttpRequest.
+static int accept_any_server_name(SSL*, int*, void*) { return SSL_TLSEXT_ERR_OK; }
+
 struct HttpServer::Tls {
   SSL_CTX* ctx = nullptr;
   ~Tls() { SSL_CTX_free(ctx); }
@@ -232,6 +239,7 @@ HttpServer::HttpServer(std::optional<TlsIdentity> tls) {
         SSL_CTX_use_certificate(tls_->ctx, cert) != 1 || SSL_CTX_use_PrivateKey(tls_->ctx, key) != 1) {
       die("TLS server setup");
     }
+    SSL_CTX_set_tlsext_servername_callback(tls_->ctx, accept_any_server_name);
     X509_free(cert);
     EVP_PKEY_free(key);
     BIO_free(cert_bio);
@@ -349,6 +357,7 @@ void HttpServer::serve(int fd) {
     std::optional<HttpRequest> request;
     if (peer.handshake()) request = read_request(peer);
     if (request) {
+      request->tls_server_name = peer.server_name();
       HttpHandler handler;
       {
         const std::lock_guard lock(mutex_);

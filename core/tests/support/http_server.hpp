@@ -22,6 +22,7 @@ struct HttpRequest {
   std::string method;
   std::string target;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string tls_server_name;  // the SNI the client sent over TLS; "" if none
   std::string header(std::string_view name) const;  // first match, case-insensitive; "" if none
 };
 
