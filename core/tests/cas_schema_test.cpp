@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <string>
 
@@ -496,6 +497,46 @@ TEST(CasDoctor, AFileWithoutAVersionToReadReportsVersion0) {
   ASSERT_TRUE(report.ok()) << report.error().message;
   EXPECT_EQ(report->schema_version, 0);
   EXPECT_TRUE(report->drift.empty());
+}
+
+TEST(CasDoctor, ADamagedVersionTableIsReportedAsCorrupt) {
+  TempDir dir;
+  const std::string path = dir.file("cas.sqlite");
+  { ASSERT_TRUE(CasStore::open(path).ok()); }
+  ASSERT_EQ(exec_sql(path, "PRAGMA journal_mode = DELETE"), "");  // every page in the file itself
+  const int page = std::stoi(scalar(path, "SELECT rootpage FROM sqlite_schema WHERE name = '__cas_meta'"));
+  const int page_size = std::stoi(scalar(path, "PRAGMA page_size"));
+  ASSERT_FALSE(file_exists(path + "-wal"));
+  {
+    // the table's root page overwritten with junk
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(page - 1) * page_size);
+    const std::string junk(static_cast<std::size_t>(page_size), '\xa5');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  // reading the version fails; the integrity check then names the damage
+  auto report = cas_doctor(path);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, Errc::corrupt) << report.error().message;
+  EXPECT_NE(report.error().message.find("cannot inspect"), std::string::npos)
+      << report.error().message;
+}
+
+TEST(CasMigration, AnArmThatLeavesADanglingReferenceIsRefusedNamingBothTables) {
+  TempDir dir;
+  const std::string path = dir.file("old.sqlite");
+  ASSERT_EQ(build_fixture(3, path), "");
+  ASSERT_EQ(exec_sql(path, "INSERT INTO __cas_uri(uri, hash, fetched_at, last_used_at)"
+                           " VALUES('https://e.org/gone.so', zeroblob(32), 1, 1)"),
+            "");
+  auto store = CasStore::open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, Errc::corrupt);
+  EXPECT_NE(store.error().message.find("left a row in '__cas_uri' pointing at a missing "
+                                       "'__cas_artifact'"),
+            std::string::npos)
+      << store.error().message;
+  EXPECT_EQ(scalar(path, "SELECT value FROM __cas_meta WHERE key = 'schema_version'"), "3");
 }
 
 }  // namespace

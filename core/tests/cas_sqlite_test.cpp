@@ -178,5 +178,15 @@ TEST(CasSqlite, AssigningOverAConnectionClosesTheOldOne) {
   EXPECT_EQ(cas_testing::scalar(first, "SELECT count(*) FROM t"), "0");
 }
 
+TEST(CasSqlite, ACodeTheConnectionDidNotReportUsesTheGenericText) {
+  TempDir dir;
+  Connection db = open_db(dir.file("db.sqlite"));
+  ASSERT_EQ(sqlite3_errcode(db.get()), SQLITE_OK);
+  // e.g. a backup's result: the connection itself holds no such error
+  const Error e = cas_detail::sqlite_error(db.get(), SQLITE_CORRUPT, "copying");
+  EXPECT_EQ(e.message, std::string("copying: ") + sqlite3_errstr(SQLITE_CORRUPT));
+  EXPECT_EQ(e.code, Errc::corrupt);
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -900,5 +900,86 @@ TEST_F(CasStoreTest, AnUnwritableFileRefusesAWriterByName) {
       << writer.error().message;
 }
 
+TEST_F(CasStoreTest, ARollbackModeStoreAnotherProcessWritesIsRetriedForTheWholeBusyTimeout) {
+  { ASSERT_TRUE(open().put("x").ok()); }
+  ASSERT_EQ(exec_sql(path, "PRAGMA journal_mode = DELETE"), "");
+  // Another process has begun writing: its reserved lock keeps the file from switching to WAL,
+  // and SQLite says so at once, without waiting; the open retries until its timeout.
+  int release[2];
+  ASSERT_EQ(::pipe2(release, O_CLOEXEC), 0);
+  const std::string file = path;
+  auto child = cas_testing::spawn_child([&](int out) {
+    ::close(release[1]);
+    sqlite3* db = nullptr;
+    if (sqlite3_open(file.c_str(), &db) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) !=
+            SQLITE_OK) {
+      return 1;
+    }
+    cas_testing::report_line(out, "writing");
+    char c;
+    while (::read(release[0], &c, 1) > 0) {
+    }
+    sqlite3_close(db);
+    return 0;
+  });
+  ::close(release[0]);
+  char ready[8] = {};
+  ASSERT_GT(::read(child.read_fd, ready, sizeof ready), 0);
+  CasOptions options;
+  options.busy_timeout = std::chrono::milliseconds(150);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = CasStore::open(path, options);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ::close(release[1]);
+  EXPECT_TRUE(cas_testing::finish_child(child).exited_with(0));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::timeout) << r.error().message;
+  EXPECT_GE(waited, options.busy_timeout);  // it gave up only once the timeout had passed
+  EXPECT_EQ(scalar(path, "PRAGMA journal_mode"), "delete");
+}
+
+TEST_F(CasStoreTest, ReadOnlyTellsAReaderFromAWriter) {
+  auto writer = open();
+  ASSERT_TRUE(writer.put("x").ok());
+  EXPECT_FALSE(writer.read_only());
+  CasOptions options;
+  options.read_only = true;
+  auto reader = open(options);
+  EXPECT_TRUE(reader.read_only());
+  CasStore moved = std::move(reader);
+  EXPECT_TRUE(moved.read_only());
+  EXPECT_FALSE(reader.read_only());  // NOLINT(bugprone-use-after-move): the behaviour under test
+}
+
+TEST_F(CasStoreTest, AssigningAStoreToItselfKeepsItsPendingHitsPending) {
+  CasOptions options;
+  options.flush_every_hits = 1000;
+  auto store = open(options);
+  const Hash h = *store.put("x");
+  ASSERT_TRUE(store.get(h).ok());
+  CasStore& same = store;
+  store = std::move(same);
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "0");
+  ASSERT_TRUE(store.flush().ok());
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "1");
+}
+
+TEST_F(CasStoreTest, AnArtifactOverTheLengthLimitIsRefusedUpFrontNamingTheLimit) {
+  auto store = open();
+  sqlite3_limit(cas_detail::Access::impl(store).db.get(), SQLITE_LIMIT_LENGTH, 1000);
+  auto over = store.put(std::string(1001, 'o'));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, Errc::too_large);
+  EXPECT_NE(over.error().message.find("exceeds the cache's limit of 1000 bytes"), std::string::npos)
+      << over.error().message;
+  // exactly at the limit the blob itself is allowed; what SQLite says about the row is its own
+  auto at = store.put(std::string(1000, 'o'));
+  if (!at.ok()) {
+    EXPECT_EQ(at.error().message.find("exceeds the cache's limit"), std::string::npos)
+        << at.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace sqlink
