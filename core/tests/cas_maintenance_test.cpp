@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string>
+#include <vector>
 
 #include "cas_support.hpp"
 #include "sqlink/bundle.hpp"
@@ -223,6 +224,33 @@ TEST_F(CasMaintenanceTest, VerifyWritesNothing) {
   ASSERT_TRUE(store->verify().ok());
   EXPECT_EQ(read_file(path), db_before);
   EXPECT_EQ(read_file(path + "-wal"), wal_before);
+}
+
+TEST_F(CasMaintenanceTest, VerifyNamesNullBytesMalformedMembersAndEmptyBundles) {
+  ASSERT_TRUE(store->put("good").ok());
+  // a hand-edited file: bytes may be NULL, even under the key of the empty artifact
+  ASSERT_EQ(exec_sql(path,
+                     "PRAGMA writable_schema = ON;"
+                     "UPDATE sqlite_schema SET sql = replace(sql, 'bytes BLOB NOT NULL', 'bytes BLOB')"
+                     " WHERE name = '__cas_artifact';"),
+            "");
+  const Hash empty = sha256("");
+  ASSERT_EQ(exec_sql(path,
+                     "INSERT INTO __cas_artifact(hash, bytes, bytes_len, created_at, last_used_at,"
+                     " use_count) VALUES(x'" + empty.hex() + "', NULL, 0, 1, 1, 0);"
+                     "INSERT INTO __cas_bundle(id, name, set_hash, created_at, last_used_at)"
+                     " VALUES(20, 'm', x'01', 1, 1), (21, 'e', x'02', 1, 1);"
+                     "INSERT INTO __cas_bundle_member VALUES(20, 'short', x'0102');"),
+            "");
+  auto report = store->verify();
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  std::vector<std::string> problems;
+  for (const auto& p : report->problems) problems.push_back(p.hash_hex + " " + p.reason);
+  std::sort(problems.begin(), problems.end());
+  EXPECT_EQ(problems, (std::vector<std::string>{"01 member 'short' has a malformed content hash",
+                                                "02 has no members",
+                                                empty.hex() + " bytes are NULL"}));
+  EXPECT_EQ(report->artifacts_checked, 2u);
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
+#include <functional>
 #include <string>
 
 #include "cas/migrate.hpp"
@@ -80,6 +82,23 @@ TEST(CasSchema, EachStatementIsNamedByItsTypeAndName) {
     EXPECT_EQ(objects[0].type, c.type) << c.sql;
     EXPECT_EQ(objects[0].name, c.name) << c.sql;
     EXPECT_EQ(objects[0].sql, cas_detail::normalize_sql(c.sql)) << c.sql;
+  }
+}
+
+TEST(CasSchema, OddStatementsStillGetTheTypeAndNameTheirWordsGive) {
+  struct Case {
+    const char* sql;
+    const char* type;
+    const char* name;
+  };
+  for (const Case& c : {Case{"X TABLE t(a)", "table", "t"},  // a one-letter first word
+                        Case{"(a)", "", ""},                  // no words at all
+                        Case{"CREATE TABLE \"(a)", "table", "\""},
+                        Case{"CREATE TABLE `(a)", "table", "`"}}) {
+    const auto objects = cas_detail::parse_snapshot(std::string(c.sql) + ";\n");
+    ASSERT_EQ(objects.size(), 1u) << c.sql;
+    EXPECT_EQ(objects[0].type, c.type) << c.sql;
+    EXPECT_EQ(objects[0].name, c.name) << c.sql;
   }
 }
 
@@ -363,6 +382,161 @@ TEST(CasDoctor, AMissingFileIsNotFoundAndNotCreated) {
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.error().code, Errc::not_found);
   EXPECT_FALSE(file_exists(dir.file("nope.sqlite")));
+}
+
+TEST(CasMigration, OneArmRunsOnlyOnAFileAtItsVersion) {
+  TempDir dir;
+  const std::string current = dir.file("current.sqlite");
+  { ASSERT_TRUE(CasStore::open(current).ok()); }
+  auto db = cas_detail::Connection::open(cas_detail::file_uri(current), SQLITE_OPEN_READWRITE, current);
+  ASSERT_TRUE(db.ok());
+  // no arm starts at the current version
+  auto at_current = cas_detail::migrate_one(*db, kCasSchemaVersion, current);
+  ASSERT_FALSE(at_current.ok());
+  EXPECT_EQ(at_current.error().code, Errc::corrupt) << at_current.error().message;
+  // asking for the arm from 0 (a fresh file) on a current one names both versions
+  auto from_zero = cas_detail::migrate_one(*db, 0, current);
+  ASSERT_FALSE(from_zero.ok());
+  EXPECT_EQ(from_zero.error().code, Errc::invalid_value) << from_zero.error().message;
+  EXPECT_NE(from_zero.error().message.find("at version 4, not 0"), std::string::npos)
+      << from_zero.error().message;
+  // an arm for another version leaves an old file as it was
+  const std::string old = dir.file("old.sqlite");
+  ASSERT_EQ(build_fixture(1, old), "");
+  auto old_db = cas_detail::Connection::open(cas_detail::file_uri(old), SQLITE_OPEN_READWRITE, old);
+  ASSERT_TRUE(old_db.ok());
+  auto wrong_arm = cas_detail::migrate_one(*old_db, 2, old);
+  ASSERT_FALSE(wrong_arm.ok());
+  EXPECT_EQ(wrong_arm.error().code, Errc::invalid_value) << wrong_arm.error().message;
+  EXPECT_EQ(schema_text(old), snapshot_file(1));
+  // and a newer file is refused as newer
+  ASSERT_EQ(exec_sql(current, "UPDATE __cas_meta SET value = '5' WHERE key = 'schema_version'"), "");
+  auto newer = cas_detail::migrate_one(*db, 5, current);
+  ASSERT_FALSE(newer.ok());
+  EXPECT_EQ(newer.error().code, Errc::schema_too_new) << newer.error().message;
+}
+
+// The default VFS with a hook run the first time SQLite sleeps in a busy handler, that is, once
+// a connection is waiting for a lock. Registered as the default for its lifetime.
+class SleepHookVfs {
+ public:
+  explicit SleepHookVfs(std::function<void()> on_first_sleep)
+      : base_(sqlite3_vfs_find(nullptr)), hook_(std::move(on_first_sleep)) {
+    vfs_ = *base_;
+    vfs_.zName = "sqlink-test-sleep-hook";
+    vfs_.pNext = nullptr;
+    vfs_.xSleep = &SleepHookVfs::sleep;
+    current_ = this;
+    sqlite3_vfs_register(&vfs_, 1);
+  }
+  ~SleepHookVfs() {
+    sqlite3_vfs_unregister(&vfs_);
+    current_ = nullptr;
+  }
+  SleepHookVfs(const SleepHookVfs&) = delete;
+  SleepHookVfs& operator=(const SleepHookVfs&) = delete;
+  bool ran() const { return ran_; }
+
+ private:
+  static int sleep(sqlite3_vfs*, int microseconds) {
+    SleepHookVfs* self = current_;
+    if (!self->ran_) {
+      self->ran_ = true;
+      self->hook_();
+    }
+    return self->base_->xSleep(self->base_, microseconds);
+  }
+  static inline SleepHookVfs* current_ = nullptr;
+  sqlite3_vfs* base_;
+  sqlite3_vfs vfs_{};
+  std::function<void()> hook_;
+  bool ran_ = false;
+};
+
+TEST(CasMigration, AFileAnotherConnectionMigratedWhileThisOneWaitedIsLeftAsItIs) {
+  TempDir dir;
+  const std::string path = dir.file("cas.sqlite");
+  {
+    auto store = CasStore::open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE(store->put("kept").ok());
+  }
+  // The file claims v3 (so an open wants to migrate it) while another connection, holding the
+  // write lock, is about to finish that migration: it commits v4 once the open waits for it.
+  ASSERT_EQ(exec_sql(path, "UPDATE __cas_meta SET value = '3' WHERE key = 'schema_version'"), "");
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other,
+                         "BEGIN IMMEDIATE;"
+                         "UPDATE __cas_meta SET value = '4' WHERE key = 'schema_version'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  {
+    SleepHookVfs hook([other] { sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr); });
+    auto store = CasStore::open(path);
+    EXPECT_TRUE(hook.ran());
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    EXPECT_EQ(store->stats()->schema_version, kCasSchemaVersion);
+    EXPECT_EQ(*store->get(sha256("kept")), "kept");
+  }
+  sqlite3_close(other);
+  EXPECT_EQ(schema_text(path), snapshot_file(4));
+}
+
+TEST(CasDoctor, AFileWithoutAVersionToReadReportsVersion0) {
+  TempDir dir;
+  const std::string foreign = dir.file("foreign.sqlite");
+  ASSERT_EQ(exec_sql(foreign, "CREATE TABLE users(id INTEGER PRIMARY KEY)"), "");
+  auto report = cas_doctor(foreign);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->schema_version, 0);
+  const std::string path = dir.file("cas.sqlite");
+  { ASSERT_TRUE(CasStore::open(path).ok()); }
+  ASSERT_EQ(exec_sql(path, "DELETE FROM __cas_meta"), "");
+  report = cas_doctor(path);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->schema_version, 0);
+  EXPECT_TRUE(report->drift.empty());
+}
+
+TEST(CasDoctor, ADamagedVersionTableIsReportedAsCorrupt) {
+  TempDir dir;
+  const std::string path = dir.file("cas.sqlite");
+  { ASSERT_TRUE(CasStore::open(path).ok()); }
+  ASSERT_EQ(exec_sql(path, "PRAGMA journal_mode = DELETE"), "");  // every page in the file itself
+  const int page = std::stoi(scalar(path, "SELECT rootpage FROM sqlite_schema WHERE name = '__cas_meta'"));
+  const int page_size = std::stoi(scalar(path, "PRAGMA page_size"));
+  ASSERT_FALSE(file_exists(path + "-wal"));
+  {
+    // the table's root page overwritten with junk
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(page - 1) * page_size);
+    const std::string junk(static_cast<std::size_t>(page_size), '\xa5');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  // reading the version fails; the integrity check then names the damage
+  auto report = cas_doctor(path);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, Errc::corrupt) << report.error().message;
+  EXPECT_NE(report.error().message.find("cannot inspect"), std::string::npos)
+      << report.error().message;
+}
+
+TEST(CasMigration, AnArmThatLeavesADanglingReferenceIsRefusedNamingBothTables) {
+  TempDir dir;
+  const std::string path = dir.file("old.sqlite");
+  ASSERT_EQ(build_fixture(3, path), "");
+  ASSERT_EQ(exec_sql(path, "INSERT INTO __cas_uri(uri, hash, fetched_at, last_used_at)"
+                           " VALUES('https://e.org/gone.so', zeroblob(32), 1, 1)"),
+            "");
+  auto store = CasStore::open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, Errc::corrupt);
+  EXPECT_NE(store.error().message.find("left a row in '__cas_uri' pointing at a missing "
+                                       "'__cas_artifact'"),
+            std::string::npos)
+      << store.error().message;
+  EXPECT_EQ(scalar(path, "SELECT value FROM __cas_meta WHERE key = 'schema_version'"), "3");
 }
 
 }  // namespace

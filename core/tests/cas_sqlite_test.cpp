@@ -135,5 +135,58 @@ TEST(CasSqlite, WithCachingOffNothingOutlivesItsStatement) {
   EXPECT_EQ(live_statements(db), 1);
 }
 
+TEST(CasSqlite, AStatementLeasedAgainFromTheCacheIsNotHandedOutTwiceEither) {
+  TempDir dir;
+  Connection db = open_db(dir.file("db.sqlite"));
+  { auto first = db.prepare("SELECT ?1", "q"); }  // cached; its lease ends here
+  auto a = db.prepare("SELECT ?1", "q");           // the cached one, leased again
+  ASSERT_TRUE(a.ok());
+  a->bind(1, 1);
+  auto b = db.prepare("SELECT ?1", "q");
+  ASSERT_TRUE(b.ok());
+  EXPECT_NE(b->raw(), a->raw());
+  b->bind(1, 2);
+  ASSERT_TRUE(*a->step("q"));
+  EXPECT_EQ(a->int64(0), 1);
+}
+
+TEST(CasSqlite, AnErrorAfterAnOsFailureDoesNotCarryThatFailuresReason) {
+  TempDir dir;
+  Connection db = open_db(dir.file("db.sqlite"));
+  const std::string missing = dir.file("no-such-dir/x.sqlite");
+  auto attach = db.exec(("ATTACH '" + missing + "' AS x").c_str(), "attaching");
+  ASSERT_FALSE(attach.ok());
+  ASSERT_NE(sqlite3_system_errno(db.get()), 0);  // the connection remembers the OS error...
+  auto bad = db.prepare("SELEC 1", "reading the thing");
+  ASSERT_FALSE(bad.ok());
+  // ...but a syntax error has nothing to do with it
+  EXPECT_EQ(bad.error().message, std::string("reading the thing: ") + sqlite3_errmsg(db.get()));
+  EXPECT_EQ(bad.error().code, Errc::database_error);
+}
+
+TEST(CasSqlite, AssigningOverAConnectionClosesTheOldOne) {
+  TempDir dir;
+  const std::string first = dir.file("first.sqlite");
+  Connection db = open_db(first);
+  ASSERT_TRUE(db.exec("CREATE TABLE t(x); BEGIN IMMEDIATE; INSERT INTO t VALUES(1)", "setup").ok());
+  db = open_db(dir.file("second.sqlite"));
+  // the old connection is gone, and with it its write lock and its uncommitted row
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open(first.c_str(), &other), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE; COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(other);
+  EXPECT_EQ(cas_testing::scalar(first, "SELECT count(*) FROM t"), "0");
+}
+
+TEST(CasSqlite, ACodeTheConnectionDidNotReportUsesTheGenericText) {
+  TempDir dir;
+  Connection db = open_db(dir.file("db.sqlite"));
+  ASSERT_EQ(sqlite3_errcode(db.get()), SQLITE_OK);
+  // e.g. a backup's result: the connection itself holds no such error
+  const Error e = cas_detail::sqlite_error(db.get(), SQLITE_CORRUPT, "copying");
+  EXPECT_EQ(e.message, std::string("copying: ") + sqlite3_errstr(SQLITE_CORRUPT));
+  EXPECT_EQ(e.code, Errc::corrupt);
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -1,14 +1,20 @@
 // The CAS store on a real file: where it lives, opening and refusing files, put/get with
 // verify-on-read, URI bindings, batched use counts, read-only use, statement caching.
 #include <gtest/gtest.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "cas/internal.hpp"
 #include "cas_support.hpp"
+#include "sqlink/limits.hpp"
 #include "sqlink/bundle.hpp"
 #include "sqlink/cas.hpp"
 
@@ -593,6 +599,386 @@ TEST_F(CasStoreTest, StatsCountWhatIsStored) {
   EXPECT_EQ(stats->uris, 1u);
   EXPECT_EQ(stats->bundles, 0u);
   EXPECT_GT(stats->file_bytes, 0u);
+}
+
+
+TEST(CasLocation, TheFilePathMayBeExactlyAsLongAsAPathMayBe) {
+  EnvGuard env(kCacheEnv);
+  const std::string file = "/cas.sqlite";
+  const std::string fits = "/" + std::string(limits::kMaxPathBytes - file.size() - 1, 'd');
+  auto ok = cache_file_path(fits);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(ok->size(), limits::kMaxPathBytes);
+  auto too_long = cache_file_path(fits + "d");
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().code, Errc::too_long);
+}
+
+// Runs the test from another working directory and comes back afterwards.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const std::string& dir) : saved_(cas_testing::fs::current_path()) {
+    cas_testing::fs::current_path(dir);
+  }
+  ~WorkingDirectory() { cas_testing::fs::current_path(saved_); }
+  WorkingDirectory(const WorkingDirectory&) = delete;
+  WorkingDirectory& operator=(const WorkingDirectory&) = delete;
+
+ private:
+  cas_testing::fs::path saved_;
+};
+
+TEST_F(CasStoreTest, ARelativePathCreatesItsOneLetterDirectory) {
+  WorkingDirectory here(dir.path());
+  {
+    auto store = CasStore::open("c/cas.sqlite");
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    ASSERT_TRUE(store->put("relative").ok());
+  }
+  EXPECT_TRUE(cas_testing::file_exists(dir.file("c/cas.sqlite")));
+}
+
+TEST_F(CasStoreTest, ControlBytesAndOverlongPathsAreRefusedBeforeAnythingIsCreated) {
+  for (const std::string& bad : {dir.file("a\x1b[31m.sqlite"), dir.file("a\x7f.sqlite"),
+                                 dir.file(std::string("a\0b.sqlite", 10))}) {
+    auto r = CasStore::open(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, Errc::control_character) << r.error().message;
+  }
+  EXPECT_TRUE(cas_testing::fs::is_empty(dir.path()));
+  // One byte over the limit is refused as too long; at the limit the system has its say.
+  const std::string prefix = dir.path() + "/";
+  const std::string at_limit = prefix + std::string(limits::kMaxPathBytes - prefix.size(), 'p');
+  auto over = CasStore::open(at_limit + "p");
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, Errc::too_long);
+  auto at = CasStore::open(at_limit);
+  ASSERT_FALSE(at.ok());
+  EXPECT_NE(at.error().code, Errc::too_long) << at.error().message;
+  EXPECT_NE(at.error().message.find(cas_detail::errno_text(ENAMETOOLONG)), std::string::npos)
+      << at.error().message;
+}
+
+TEST_F(CasStoreTest, UrisWithoutASchemeOrWithSpacesBindButOverlongOnesDoNot) {
+  auto store = open();
+  const Hash h = *store.put("bound");
+  for (const std::string& uri : {std::string("ext/no-scheme.so"), std::string("file:///a b.so")}) {
+    ASSERT_TRUE(store.bind_uri(uri, h).ok()) << uri;
+    EXPECT_EQ(*store.lookup(uri), h) << uri;
+  }
+  auto del = store.bind_uri("https://e.org/\x7f", h);
+  ASSERT_FALSE(del.ok());
+  EXPECT_EQ(del.error().code, Errc::control_character);
+  const std::string scheme = "https://e.org/";
+  const std::string at_limit = scheme + std::string(limits::kMaxPathBytes - scheme.size(), 'u');
+  ASSERT_TRUE(store.bind_uri(at_limit, h).ok());
+  EXPECT_EQ(*store.lookup_uri(at_limit), h);
+  auto over = store.bind_uri(at_limit + "u", h);
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, Errc::too_long);
+  EXPECT_EQ(store.lookup_uri(at_limit + "u").error().code, Errc::too_long);
+}
+
+TEST_F(CasStoreTest, AReadOnlyStoreSeesWhatAWriterAddsLater) {
+  { ASSERT_TRUE(open().put("first").ok()); }
+  ASSERT_FALSE(cas_testing::file_exists(path + "-wal"));
+  CasOptions options;
+  options.read_only = true;
+  auto reader = open(options);
+  EXPECT_TRUE(*reader.contains(sha256("first")));
+  auto writer = open();
+  ASSERT_TRUE(writer.put("second").ok());
+  EXPECT_TRUE(*reader.contains(sha256("second")));
+  auto back = reader.get(sha256("second"));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(*back, "second");
+}
+
+TEST_F(CasStoreTest, ANewerSchemaInRollbackModeIsNotSwitchedToWal) {
+  {
+    auto store = open();
+    ASSERT_TRUE(store.put("x").ok());
+  }
+  ASSERT_EQ(exec_sql(path,
+                     "PRAGMA journal_mode = DELETE;"
+                     "UPDATE __cas_meta SET value = '5' WHERE key = 'schema_version';"),
+            "");
+  ASSERT_EQ(scalar(path, "PRAGMA journal_mode"), "delete");
+  const std::string before = read_file(path);
+  auto r = CasStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::schema_too_new);
+  EXPECT_EQ(read_file(path), before);
+  EXPECT_EQ(scalar(path, "PRAGMA journal_mode"), "delete");
+}
+
+TEST_F(CasStoreTest, AnEmptyFileOpenedReadOnlyIsEmptyNotOld) {
+  ASSERT_TRUE(cas_testing::fs::create_directories(dir.file("cache")));
+  { std::ofstream create(path); }
+  CasOptions options;
+  options.read_only = true;
+  auto r = CasStore::open(path, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::not_found) << r.error().message;
+  EXPECT_NE(r.error().message.find("is empty"), std::string::npos) << r.error().message;
+  EXPECT_EQ(read_file(path), "");
+}
+
+TEST_F(CasStoreTest, WithStatementCachingOffNoStatementOutlivesItsCall) {
+  CasOptions options;
+  options.cache_statements = false;
+  auto store = open(options);
+  const Hash h = *store.put("uncached");
+  ASSERT_TRUE(store.get(h).ok());
+  ASSERT_TRUE(store.stats().ok());
+  sqlite3* db = cas_detail::Access::impl(store).db.get();
+  EXPECT_EQ(sqlite3_next_stmt(db, nullptr), nullptr);
+  // and with caching on (the default) they stay prepared for the next call
+  auto cached = CasStore::open(dir.file("cached.sqlite"));
+  ASSERT_TRUE(cached.ok());
+  ASSERT_TRUE(cached->put("cached").ok());
+  EXPECT_NE(sqlite3_next_stmt(cas_detail::Access::impl(*cached).db.get(), nullptr), nullptr);
+}
+
+TEST_F(CasStoreTest, AFlushWithNothingLeftToWriteNeedsNoLock) {
+  CasOptions options;
+  options.busy_timeout = std::chrono::milliseconds(100);
+  options.flush_every_hits = 1000;
+  auto store = open(options);
+  const Hash h = *store.put("used");
+  ASSERT_TRUE(store.bind_uri("https://e.org/x.so", h).ok());
+  const BundleMember members[] = {{"x", h}};
+  ASSERT_TRUE(bundle_save(store, "web", members).ok());
+  ASSERT_TRUE(store.get(h).ok());
+  ASSERT_TRUE(store.lookup_uri("https://e.org/x.so").ok());
+  ASSERT_TRUE(bundle_resolve(store, "web").ok());
+  ASSERT_TRUE(store.flush().ok());
+  HeldWriteLock lock(path);
+  ASSERT_TRUE(lock.held());
+  auto again = store.flush();  // every count was written: nothing waits for the lock
+  EXPECT_TRUE(again.ok()) << again.error().message;
+}
+
+TEST_F(CasStoreTest, TheHitCountStartsAgainAfterEveryFlush) {
+  CasOptions options;
+  options.flush_every_hits = 2;
+  auto store = open(options);
+  const Hash h = *store.put("counted");
+  ASSERT_TRUE(store.flush().ok());  // nothing pending: the count stays at 0
+  ASSERT_TRUE(store.get(h).ok());
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "0");
+  ASSERT_TRUE(store.flush().ok());
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "1");
+  ASSERT_TRUE(store.get(h).ok());  // the first hit after a flush
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "1");
+  ASSERT_TRUE(store.get(h).ok());
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "3");
+}
+
+TEST_F(CasStoreTest, AUriUseIsRecordedAtTheClocksTimeEvenAtTheEpoch) {
+  *clock.now = 0;
+  CasOptions options;
+  options.flush_every_hits = 1;
+  auto store = open(options);
+  const Hash h = *store.put("old");
+  ASSERT_TRUE(store.bind_uri("https://e.org/x.so", h).ok());
+  ASSERT_TRUE(store.lookup_uri("https://e.org/x.so").ok());
+  ASSERT_TRUE(store.flush().ok());
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_uri"), "0");
+}
+
+TEST_F(CasStoreTest, AUriUseThatCannotBeWrittenWaitsForTheNextFlush) {
+  CasOptions options;
+  options.flush_every_hits = 1;
+  auto store = open(options);
+  const Hash h = *store.put("bound");
+  ASSERT_TRUE(store.bind_uri("https://e.org/x.so", h).ok());
+  clock.advance(10);
+  HeldWriteLock lock(path);
+  ASSERT_TRUE(lock.held());
+  ASSERT_TRUE(store.lookup_uri("https://e.org/x.so").ok());  // its flush fails: the lock
+  ASSERT_TRUE(lock.release());
+  ASSERT_TRUE(store.flush().ok());
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_uri"), std::to_string(*clock.now));
+}
+
+TEST_F(CasStoreTest, DroppedPendingCountsIncludeUriAndBundleUsesAndTheHitCount) {
+  CasOptions options;
+  options.flush_every_hits = 2;
+  auto store = open(options);
+  std::vector<Hash> hashes;
+  std::string sql = "BEGIN;";
+  for (int i = 0; i < 4096; ++i) {
+    const std::string bytes = "artifact " + std::to_string(i);
+    hashes.push_back(sha256(bytes));
+    sql += "INSERT INTO __cas_artifact(hash, bytes, bytes_len, created_at, last_used_at, use_count)"
+           " VALUES(x'" + hashes.back().hex() + "', CAST('" + bytes + "' AS BLOB), " +
+           std::to_string(bytes.size()) + ", 1, 1, 0);";
+  }
+  ASSERT_EQ(exec_sql(path, sql + "COMMIT;"), "");
+  ASSERT_TRUE(store.bind_uri("https://e.org/x.so", hashes[0]).ok());
+  const BundleMember members[] = {{"x", hashes[0]}};
+  ASSERT_TRUE(bundle_save(store, "web", members).ok());
+  const std::string uri_used = scalar(path, "SELECT last_used_at FROM __cas_uri");
+  const std::string bundle_used = scalar(path, "SELECT last_used_at FROM __cas_bundle");
+  clock.advance(100);
+  HeldWriteLock lock(path);
+  ASSERT_TRUE(lock.held());
+  ASSERT_TRUE(bundle_resolve(store, "web").ok());
+  ASSERT_TRUE(store.lookup_uri("https://e.org/x.so").ok());
+  // 4095 artifacts, one URI and one bundle: 4097 entries, one over the cap, all dropped
+  for (int i = 0; i < 4095; ++i) ASSERT_TRUE(store.get(hashes[i]).ok());
+  ASSERT_TRUE(lock.release());
+  ASSERT_TRUE(store.get(hashes[4095]).ok());  // the first hit counted after the drop
+  EXPECT_EQ(scalar(path, "SELECT sum(use_count) FROM __cas_artifact"), "0");
+  ASSERT_TRUE(store.flush().ok());
+  EXPECT_EQ(scalar(path, "SELECT sum(use_count) FROM __cas_artifact"), "1");
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_uri"), uri_used);
+  EXPECT_EQ(scalar(path, "SELECT last_used_at FROM __cas_bundle"), bundle_used);
+}
+
+// Marks a file or directory immutable (chattr +i) for its lifetime: not even root may write it,
+// and access(W_OK) says so. set() is false where the filesystem has no such flag.
+class Immutable {
+ public:
+  explicit Immutable(std::string path) : path_(std::move(path)) {}
+  ~Immutable() {
+    if (set_) change(false);
+  }
+  Immutable(const Immutable&) = delete;
+  Immutable& operator=(const Immutable&) = delete;
+  bool set() { return set_ = change(true); }
+
+ private:
+  bool change(bool on) const {
+    const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) return false;
+    int flags = 0;
+    bool ok = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+    flags = on ? (flags | FS_IMMUTABLE_FL) : (flags & ~FS_IMMUTABLE_FL);
+    ok = ok && ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    ::close(fd);
+    return ok;
+  }
+  std::string path_;
+  bool set_ = false;
+};
+
+TEST_F(CasStoreTest, AnUnwritableDirectoryRefusesAWriterButNotAReader) {
+  {
+    auto store = CasStore::open(dir.file("c/cas.sqlite"));
+    ASSERT_TRUE(store.ok()) << store.error().message;
+    ASSERT_TRUE(store->put("kept").ok());
+  }
+  WorkingDirectory here(dir.path());
+  const std::string relative = "c/cas.sqlite";  // a one-letter directory, relative to here
+  Immutable frozen(dir.file("c"));
+  if (!frozen.set()) GTEST_SKIP() << "no immutable flag here";
+  auto writer = CasStore::open(relative);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.error().code, Errc::permission_denied) << writer.error().message;
+  EXPECT_NE(writer.error().message.find("directory 'c' is not writable"), std::string::npos)
+      << writer.error().message;
+  CasOptions options;
+  options.read_only = true;
+  auto reader = CasStore::open(relative, options);
+  ASSERT_TRUE(reader.ok()) << reader.error().message;
+  EXPECT_EQ(*reader->get(sha256("kept")), "kept");
+  // read as it is, with no -wal beside it, so none is counted
+  EXPECT_FALSE(cas_testing::file_exists(dir.file("c/cas.sqlite-wal")));
+  EXPECT_EQ(reader->stats()->wal_bytes, 0u);
+}
+
+TEST_F(CasStoreTest, AnUnwritableFileRefusesAWriterByName) {
+  { ASSERT_TRUE(open().put("kept").ok()); }
+  Immutable frozen(path);
+  if (!frozen.set()) GTEST_SKIP() << "no immutable flag here";
+  auto writer = CasStore::open(path);
+  ASSERT_FALSE(writer.ok());
+  EXPECT_EQ(writer.error().code, Errc::permission_denied) << writer.error().message;
+  EXPECT_NE(writer.error().message.find("the file is not writable"), std::string::npos)
+      << writer.error().message;
+}
+
+TEST_F(CasStoreTest, ARollbackModeStoreAnotherProcessWritesIsRetriedForTheWholeBusyTimeout) {
+  { ASSERT_TRUE(open().put("x").ok()); }
+  ASSERT_EQ(exec_sql(path, "PRAGMA journal_mode = DELETE"), "");
+  // Another process has begun writing: its reserved lock keeps the file from switching to WAL,
+  // and SQLite says so at once, without waiting; the open retries until its timeout.
+  int release[2];
+  ASSERT_EQ(::pipe2(release, O_CLOEXEC), 0);
+  const std::string file = path;
+  auto child = cas_testing::spawn_child([&](int out) {
+    ::close(release[1]);
+    sqlite3* db = nullptr;
+    if (sqlite3_open(file.c_str(), &db) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) !=
+            SQLITE_OK) {
+      return 1;
+    }
+    cas_testing::report_line(out, "writing");
+    char c;
+    while (::read(release[0], &c, 1) > 0) {
+    }
+    sqlite3_close(db);
+    return 0;
+  });
+  ::close(release[0]);
+  char ready[8] = {};
+  ASSERT_GT(::read(child.read_fd, ready, sizeof ready), 0);
+  CasOptions options;
+  options.busy_timeout = std::chrono::milliseconds(150);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = CasStore::open(path, options);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ::close(release[1]);
+  EXPECT_TRUE(cas_testing::finish_child(child).exited_with(0));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::timeout) << r.error().message;
+  EXPECT_GE(waited, options.busy_timeout);  // it gave up only once the timeout had passed
+  EXPECT_EQ(scalar(path, "PRAGMA journal_mode"), "delete");
+}
+
+TEST_F(CasStoreTest, ReadOnlyTellsAReaderFromAWriter) {
+  auto writer = open();
+  ASSERT_TRUE(writer.put("x").ok());
+  EXPECT_FALSE(writer.read_only());
+  CasOptions options;
+  options.read_only = true;
+  auto reader = open(options);
+  EXPECT_TRUE(reader.read_only());
+  CasStore moved = std::move(reader);
+  EXPECT_TRUE(moved.read_only());
+  EXPECT_FALSE(reader.read_only());  // NOLINT(bugprone-use-after-move): the behaviour under test
+}
+
+TEST_F(CasStoreTest, AssigningAStoreToItselfKeepsItsPendingHitsPending) {
+  CasOptions options;
+  options.flush_every_hits = 1000;
+  auto store = open(options);
+  const Hash h = *store.put("x");
+  ASSERT_TRUE(store.get(h).ok());
+  CasStore& same = store;
+  store = std::move(same);
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "0");
+  ASSERT_TRUE(store.flush().ok());
+  EXPECT_EQ(scalar(path, "SELECT use_count FROM __cas_artifact"), "1");
+}
+
+TEST_F(CasStoreTest, AnArtifactOverTheLengthLimitIsRefusedUpFrontNamingTheLimit) {
+  auto store = open();
+  sqlite3_limit(cas_detail::Access::impl(store).db.get(), SQLITE_LIMIT_LENGTH, 1000);
+  auto over = store.put(std::string(1001, 'o'));
+  ASSERT_FALSE(over.ok());
+  EXPECT_EQ(over.error().code, Errc::too_large);
+  EXPECT_NE(over.error().message.find("exceeds the cache's limit of 1000 bytes"), std::string::npos)
+      << over.error().message;
+  // exactly at the limit the blob itself is allowed; what SQLite says about the row is its own
+  auto at = store.put(std::string(1000, 'o'));
+  if (!at.ok()) {
+    EXPECT_EQ(at.error().message.find("exceeds the cache's limit"), std::string::npos)
+        << at.error().message;
+  }
 }
 
 }  // namespace

@@ -3,7 +3,16 @@
 // conflicts fail the whole import, and the source file is never written.
 #include <gtest/gtest.h>
 
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "cas_support.hpp"
 #include "sqlink/bundle.hpp"
@@ -213,6 +222,14 @@ TEST_F(CasTransferTest, ANameBoundToAnotherSetFailsTheWholeImport) {
   EXPECT_EQ(r.error().code, Errc::conflict);
   EXPECT_NE(r.error().message.find("'web-stable'"), std::string::npos) << r.error().message;
   EXPECT_NE(r.error().message.find("already bound to"), std::string::npos);
+  // it names both sets: the one here first, then the imported one
+  const std::string here = bundle_find(dst, "web-stable")->set_hash.hex().substr(0, 12);
+  const std::string there = bundle_set_hash(std::vector<BundleMember>{{"alpha", a}, {"beta", b}})
+                                .hex()
+                                .substr(0, 12);
+  EXPECT_NE(r.error().message.find("already bound to " + here), std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find(there), std::string::npos) << r.error().message;
   // All or nothing: not even the artifacts came in.
   EXPECT_EQ(scalar(dst_path, "SELECT count(*) FROM __cas_artifact"), before_artifacts);
   EXPECT_FALSE(bundle_find(dst, "web").ok());
@@ -277,6 +294,156 @@ TEST_F(CasTransferTest, ImportOfAMissingFileIsNotFound) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::not_found);
   EXPECT_FALSE(file_exists(dir.file("absent.sqlite")));
+}
+
+TEST_F(CasTransferTest, AnEmptyOrNewerSourceIsRefused) {
+  { std::ofstream create(src_path); }
+  auto dst = open_store(dst_path);
+  auto empty = dst.import_from(src_path);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, Errc::not_found) << empty.error().message;
+  EXPECT_NE(empty.error().message.find("is empty"), std::string::npos) << empty.error().message;
+  const std::string newer = dir.file("newer.sqlite");
+  { ASSERT_TRUE(open_store(newer).put("x").ok()); }
+  ASSERT_EQ(exec_sql(newer, "UPDATE __cas_meta SET value = '5' WHERE key = 'schema_version'"), "");
+  auto r = dst.import_from(newer);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::schema_too_new) << r.error().message;
+  EXPECT_FALSE(*dst.contains(sha256("x")));
+}
+
+// Names of the files created in `dir` while `body` runs.
+std::vector<std::string> files_created_in(const std::string& dir, const std::function<void()>& body) {
+  const int fd = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0 || ::inotify_add_watch(fd, dir.c_str(), IN_CREATE) < 0) {
+    ADD_FAILURE() << "inotify: " << std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return {};
+  }
+  body();
+  std::vector<std::string> names;
+  alignas(inotify_event) char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (ssize_t at = 0; at < n;) {
+      const auto* e = reinterpret_cast<const inotify_event*>(buf + at);
+      if (e->len > 0) names.emplace_back(e->name);
+      at += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+    }
+  }
+  ::close(fd);
+  return names;
+}
+
+bool has_scratch_copy(const std::vector<std::string>& names) {
+  return std::any_of(names.begin(), names.end(),
+                     [](const std::string& n) { return n.rfind(".sqlink-import-", 0) == 0; });
+}
+
+TEST_F(CasTransferTest, OnlyAnOldSourceIsCopiedAndTheCopyGoesBesideTheDestination) {
+  fill_source();
+  const std::string old = dir.file("old.sqlite");
+  ASSERT_EQ(build_fixture(3, old), "");
+  ASSERT_TRUE(cas_testing::fs::create_directory(dir.file("d")));
+  const auto cwd = cas_testing::fs::current_path();
+  cas_testing::fs::current_path(dir.path());
+  std::vector<std::string> current_source, old_source;
+  {
+    auto dst = open_store("d/dst.sqlite");  // a one-letter directory, relative to here
+    current_source = files_created_in("d", [&] { EXPECT_TRUE(dst.import_from(src_path).ok()); });
+    old_source = files_created_in("d", [&] { EXPECT_TRUE(dst.import_from(old).ok()); });
+  }
+  cas_testing::fs::current_path(cwd);
+  EXPECT_FALSE(has_scratch_copy(current_source));
+  EXPECT_TRUE(has_scratch_copy(old_source));
+}
+
+TEST_F(CasTransferTest, AScratchCopyThatCannotBeCreatedIsNamedAsSuch) {
+  ASSERT_EQ(build_fixture(3, src_path), "");
+  ASSERT_TRUE(cas_testing::fs::create_directory(dir.file("d")));
+  auto dst = open_store(dir.file("d/dst.sqlite"));
+  cas_testing::fs::rename(dir.file("d"), dir.file("moved"));  // no directory to copy into
+  auto r = dst.import_from(src_path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::io_error);
+  EXPECT_NE(r.error().message.find("cannot create a scratch copy"), std::string::npos)
+      << r.error().message;
+}
+
+// Drops a NOT NULL from a store file's schema, as a hand-edited or foreign file might.
+void allow_null_bytes(const std::string& path) {
+  ASSERT_EQ(exec_sql(path,
+                     "PRAGMA writable_schema = ON;"
+                     "UPDATE sqlite_schema SET sql = replace(sql, 'bytes BLOB NOT NULL', 'bytes BLOB')"
+                     " WHERE name = '__cas_artifact';"),
+            "");
+}
+
+TEST_F(CasTransferTest, AnArtifactWithNullBytesIsRefusedEvenIfItsKeyIsTheEmptyHash) {
+  { ASSERT_TRUE(open_store(src_path).put("fine").ok()); }
+  allow_null_bytes(src_path);
+  const Hash empty = sha256("");
+  ASSERT_EQ(exec_sql(src_path,
+                     "INSERT INTO __cas_artifact(hash, bytes, bytes_len, created_at, last_used_at,"
+                     " use_count) VALUES(x'" + empty.hex() + "', NULL, 0, 1, 1, 0)"),
+            "");
+  auto dst = open_store(dst_path);
+  auto r = dst.import_from(src_path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->refused.size(), 1u);
+  EXPECT_EQ(r->refused[0].hash_hex, empty.hex());
+  EXPECT_EQ(r->artifacts_added, 1u);
+  EXPECT_FALSE(*dst.contains(empty));
+}
+
+TEST_F(CasTransferTest, BadBundleRowsAreRefusedNamingWhatIsWrong) {
+  fill_source();
+  const std::string some_hash = "x'" + a.hex() + "'";
+  ASSERT_EQ(exec_sql(src_path,
+                     "INSERT INTO __cas_bundle(id, name, set_hash, created_at, last_used_at)"
+                     " VALUES(10, 'n', zeroblob(32), 1, 1), (11, 'h', zeroblob(32), 1, 1),"
+                     " (12, 'e', zeroblob(32), 1, 1);"
+                     "INSERT INTO __cas_bundle_member VALUES(10, '', " + some_hash + ");"
+                     "INSERT INTO __cas_bundle_member VALUES(11, 'short', x'0102');"
+                     "INSERT INTO __cas_bundle_alias(name, bundle_id, created_at)"
+                     " SELECT '', id, 1 FROM __cas_bundle WHERE name = 'web';"
+                     "INSERT INTO __cas_bundle_binary SELECT id, 'not a triple!', '/opt/x', 1"
+                     " FROM __cas_bundle WHERE name = 'web';"),
+            "");
+  auto dst = open_store(dst_path);
+  auto r = dst.import_from(src_path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  std::vector<std::string> reasons;
+  for (const auto& p : r->refused) reasons.push_back(p.reason);
+  std::sort(reasons.begin(), reasons.end());
+  EXPECT_EQ(reasons, (std::vector<std::string>{
+                         "alias '' is not a valid bundle name; not imported",
+                         "has no members; not imported",
+                         "member 'short' has a malformed content hash; not imported",
+                         "member name '' is not a valid extension name; not imported",
+                         "target triple 'not a triple!' is invalid; not imported"}));
+  // the good bundle still came, with its good names and binary only
+  auto web = bundle_resolve(dst, "web");
+  ASSERT_TRUE(web.ok()) << web.error().message;
+  EXPECT_EQ(web->info.aliases, (std::vector<std::string>{"web", "web-stable"}));
+  EXPECT_EQ(web->binaries.size(), 1u);
+}
+
+TEST_F(CasTransferTest, AFailedExportLeavesNoFileBehind) {
+  auto store = open_store(src_path);
+  ASSERT_TRUE(store.put("x").ok());
+  // the store's file is swapped for something that is not a database behind its back
+  for (const std::string suffix : {"", "-wal", "-shm"}) {
+    cas_testing::fs::rename(src_path + suffix, dir.file("elsewhere.sqlite" + suffix));
+  }
+  { std::ofstream(src_path) << std::string(4096, 'j'); }
+  const std::string target = dir.file("export.sqlite");
+  auto r = store.export_to(target);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::corrupt) << r.error().message;
+  EXPECT_FALSE(file_exists(target));
+  EXPECT_FALSE(file_exists(target + "-wal"));
 }
 
 }  // namespace

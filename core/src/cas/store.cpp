@@ -180,6 +180,13 @@ Result<CasStore> CasStore::open(const std::string& path, CasOptions options) {
   if (!options.read_only) {
     if (auto r = require_writable_dir(path, present, shown); !r.ok()) return r.error();
   }
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: st_size is never negative;
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: the probe of an absent file
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: fails to open (no refusal),
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: and SQLite reads a 0- or
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: 1-byte file as an empty
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: database (version 0, no
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: refusal)
   if (present && st.st_size > 0) {
     if (auto r = refuse_newer(path, shown); !r.ok()) return r.error();
   }
