@@ -1,6 +1,8 @@
 // SHA-256 and hex: known vectors, incremental equals one-shot, strict hex parsing.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "sqlink/hash.hpp"
 
 namespace sqlink {
@@ -51,6 +53,13 @@ TEST(HashHex, EveryDigitPositionAndEveryNonHexNeighbourIsChecked) {
   }
   EXPECT_EQ(Hash::from_hex("0123456789abcdefABCDEF0123456789abcdefABCDEF0123456789abcdef0123")->hex(),
             "0123456789abcdefabcdef0123456789abcdefabcdef0123456789abcdef0123");
+}
+
+TEST(HashHex, IsExactlySixtyFourDigitsAndNulTerminated) {
+  const Hash h = sha256("abc");
+  const std::string hex = h.hex();
+  ASSERT_EQ(hex.size(), 64u);
+  EXPECT_EQ(std::strlen(hex.c_str()), 64u);  // nothing was written past the last digit
 }
 
 }  // namespace
