@@ -31,6 +31,7 @@ sqlink_host_test(host_spatialite_test SOURCES host_spatialite_test.cpp LABELS sl
 # The CLI session test loads a fixture by hash too: Debian's pcre.so leaks by design, and
 # loaded by hash it is named after the hash, where the LeakSanitizer suppression cannot see it.
 if(TARGET cli_session_test)
-  target_compile_definitions(cli_session_test PRIVATE SQLINK_FX_ALPHA="$<TARGET_FILE:sqlink_fx_alpha>")
-  add_dependencies(cli_session_test sqlink_fx_alpha)
+  target_compile_definitions(cli_session_test PRIVATE SQLINK_FX_ALPHA="$<TARGET_FILE:sqlink_fx_alpha>"
+                             SQLINK_FX_BETA="$<TARGET_FILE:sqlink_fx_beta>")
+  add_dependencies(cli_session_test sqlink_fx_alpha sqlink_fx_beta)
 endif()
