@@ -35,3 +35,7 @@ if(TARGET cli_session_test)
                              SQLINK_FX_BETA="$<TARGET_FILE:sqlink_fx_beta>")
   add_dependencies(cli_session_test sqlink_fx_alpha sqlink_fx_beta)
 endif()
+
+# The CLI's .load in-process, to watch the descriptors it opens.
+sqlink_host_test(cli_load_fd_test SOURCES cli_load_fd_test.cpp LABELS unit
+                 LIBS sqlink_cli nlohmann_json::nlohmann_json)
