@@ -528,5 +528,21 @@ TEST_F(CliSession, PrefixVerifyListsItsIssuesInJson) {
                                                   {"expansion", "org.example.fx"}}}));
 }
 
+TEST_F(CliSession, AnHttpsUrlBoundInTheCacheLoadsFromItAndCorruptBytesAreNamed) {
+  ASSERT_EQ(sqlink({"--grant", "native", ".load", SQLINK_FX_ALPHA}).exit_code, 0);
+  const std::string hex = sha256(file_bytes(SQLINK_FX_ALPHA)).hex();
+  // Nothing listens on port 1: whatever loads comes from the binding alone.
+  const std::string url = "https://127.0.0.1:1/fx_alpha.so";
+  on_cache(at("cache/cas.sqlite"), "INSERT INTO __cas_uri VALUES ('" + url + "', x'" + hex + "', 1, 1)");
+  auto hit = sqlink({"--grant", "net", ".load", url});
+  EXPECT_EQ(hit.exit_code, 0) << hit.err;
+  EXPECT_NE(hit.out.find("loaded 'fx_alpha' (" + hex.substr(0, 12) + ")"), std::string::npos) << hit.out;
+  // Bound to bytes that no longer hash right: the binding step reports corruption, not absence.
+  on_cache(at("cache/cas.sqlite"), "UPDATE __cas_artifact SET bytes = zeroblob(length(bytes))");
+  auto corrupt = sqlink({"--grant", "net", ".load", url});
+  EXPECT_EQ(corrupt.exit_code, 1);
+  EXPECT_NE(corrupt.err.find("tried uri binding: corrupt,"), std::string::npos) << corrupt.err;
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -116,6 +116,7 @@ Result<Fetched> fetch(Context& ctx, const LoadCommand& command, CasStore& store)
   Resolver resolver(artifacts, &transport, options);
   auto resolved = resolver.resolve(ArtifactRef{target.text, std::nullopt, {Source::https}, {}});
   if (!resolved) return std::move(resolved).error();
+  // mutate: next-line arith.add.sub, lit.int.zero: extension_name_from_path keeps only what follows the last '/', and an https URL has a '/' well before it, so starting the cut at or just before that '/' names the same extension
   const std::string last = target.text.substr(target.text.find_last_of('/') + 1);
   return Fetched{extension_name_from_path(last), std::move(resolved->bytes), resolved->hash};
 }
