@@ -1,7 +1,10 @@
 // The CLI's .load run in-process: the copy it writes into the cache's lib directory closes
-// every descriptor it opens, and works when that descriptor is 0 (stdin closed, as a daemon).
+// every descriptor it opens, works when that descriptor is 0 (stdin closed, as a daemon), and
+// fails whole when the file cannot be written to its end.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <csignal>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -60,6 +63,54 @@ TEST_F(CliLoadInProcess, TheCopyIsWrittenWhenItsDescriptorIsZero) {
   EXPECT_TRUE(testing::FreeStdin::zero_is_free());  // closed again, not leaked
   const std::string hex = r->data["hash"].get<std::string>();
   EXPECT_TRUE(std::filesystem::exists(dir_.path() + "/cache/lib/" + hex + "/fx_alpha.so"));
+}
+
+// While it lives, files cannot grow past `bytes` (RLIMIT_FSIZE), and going past fails with
+// EFBIG instead of killing the process with SIGXFSZ.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    ::getrlimit(RLIMIT_FSIZE, &saved_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit = saved_;
+    limit.rlim_cur = bytes;
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+  }
+  ~FileSizeLimit() {
+    ::setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  void (*old_handler_)(int) = nullptr;
+};
+
+TEST_F(CliLoadInProcess, ACopyCutShortByAWriteErrorIsAnErrorAndNoCopy) {
+  // The bytes go into the cache, and the session's files are open, before the limit.
+  auto first = load(SQLINK_FX_ALPHA);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  const std::string lib = dir_.path() + "/cache/lib/" + first->data["hash"].get<std::string>();
+  std::filesystem::remove_all(lib);
+  std::istringstream in;
+  std::ostringstream out, err;
+  cli::Context again(args_, cli::Io{in, out, err});
+  ASSERT_TRUE(again.cas().ok());
+  ASSERT_TRUE(again.host().ok());
+  const auto command = parse_dot_line(std::string(".load ") + SQLINK_FX_ALPHA);
+  ASSERT_TRUE(command.ok());
+  Result<cli::Reply> r = Error{};
+  {
+    const FileSizeLimit limit(4096);  // the extension is several times larger
+    r = cli::execute(again, *command);
+  }
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::io_error) << r.error().message;
+  EXPECT_NE(r.error().message.find("File too large"), std::string::npos) << r.error().message;
+  EXPECT_FALSE(std::filesystem::exists(lib + "/fx_alpha.so"));
+  EXPECT_FALSE(std::filesystem::exists(lib + "/fx_alpha.so.tmp"));
 }
 
 }  // namespace
