@@ -542,6 +542,12 @@ TEST_F(CliSession, AnHttpsUrlBoundInTheCacheLoadsFromItAndCorruptBytesAreNamed) 
   auto corrupt = sqlink({"--grant", "net", ".load", url});
   EXPECT_EQ(corrupt.exit_code, 1);
   EXPECT_NE(corrupt.err.find("tried uri binding: corrupt,"), std::string::npos) << corrupt.err;
+  // Bound to something that is no hash at all: corrupt too.
+  const std::string malformed = "https://127.0.0.1:1/other.so";
+  on_cache(at("cache/cas.sqlite"), "INSERT INTO __cas_uri VALUES ('" + malformed + "', x'0102', 1, 1)");
+  auto bad_binding = sqlink({"--grant", "net", ".load", malformed});
+  EXPECT_EQ(bad_binding.exit_code, 1);
+  EXPECT_NE(bad_binding.err.find("tried uri binding: corrupt,"), std::string::npos) << bad_binding.err;
 }
 
 }  // namespace
