@@ -44,6 +44,7 @@ TEST(BundleName, FollowsTheLimits) {
   EXPECT_EQ(check_bundle_name("").error().code, Errc::missing_argument);
   EXPECT_EQ(check_bundle_name(std::string("a\0b", 3)).error().code, Errc::control_character);
   EXPECT_EQ(check_bundle_name("tab\there").error().code, Errc::control_character);
+  EXPECT_EQ(check_bundle_name("del\x7f").error().code, Errc::control_character);
   EXPECT_TRUE(check_bundle_name("ünïcode name").ok());
 }
 
@@ -431,11 +432,14 @@ TEST_F(BundleTest, BinariesAreRecordedPerTripleAndReplaced) {
 
 TEST_F(BundleTest, TriplesMustMatchTheGrammar) {
   ASSERT_TRUE(save("web", {member("a", "a")}).ok());
-  for (const std::string bad : {"X86_64", "x86 64", "x86/64", "", "a.b"}) {
+  for (const std::string bad : {"X86_64", "x86 64", "x86/64", "", "a.b", "a{", "a~", "a:"}) {
     auto r = bundle_record_binary(*store, "web", bad, "/opt/x");
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, Errc::invalid_value) << bad;
   }
+  // Every byte of the grammar at both ends of its ranges, and the longest triple.
+  EXPECT_TRUE(bundle_record_binary(*store, "web", "az09_-", "/opt/x").ok());
+  EXPECT_TRUE(bundle_record_binary(*store, "web", std::string(limits::kMaxTripleBytes, 'z'), "/x").ok());
   EXPECT_EQ(bundle_record_binary(*store, "web", std::string(limits::kMaxTripleBytes + 1, 'a'), "/x")
                 .error()
                 .code,
@@ -477,6 +481,70 @@ TEST_F(BundleTest, ResolveCountsAsAUseWithoutWritingAtOnce) {
   ASSERT_TRUE(store->flush().ok());
   EXPECT_EQ(scalar(dir.file("cas.sqlite"), "SELECT last_used_at FROM __cas_bundle"),
             std::to_string(*clock.now));
+}
+
+TEST_F(BundleTest, AFullLengthHashPrefixIsLookedUpButALongerOneIsOnlyAName) {
+  auto r = save("web", {member("e", "x")});
+  ASSERT_TRUE(r.ok());
+  // kMaxHashBytes hex digits are still a hash prefix: its message says no set_hash matched.
+  const std::string longest(limits::kMaxHashBytes, 'a');
+  auto at_limit = bundle_find(*store, longest);
+  ASSERT_FALSE(at_limit.ok());
+  EXPECT_EQ(at_limit.error().message,
+            "no bundle is named " + quoted(longest) + " and no set_hash starts with it");
+  // One more digit and it is only ever a name.
+  const std::string over(limits::kMaxHashBytes + 1, 'a');
+  auto too_long = bundle_find(*store, over);
+  ASSERT_FALSE(too_long.ok());
+  EXPECT_EQ(too_long.error().code, Errc::not_found);
+  EXPECT_EQ(too_long.error().message, "no bundle is named " + quoted(over));
+}
+
+TEST_F(BundleTest, BundlesWithTheSameDisplayNameAreListedByIdWhateverTheRecency) {
+  // A store written by hand (or by an older tool) can leave display names empty.
+  std::vector<std::int64_t> ids;
+  for (const char* name : {"one", "two", "three"}) {
+    auto r = save(name, {member("e", name)});
+    ASSERT_TRUE(r.ok());
+    ids.push_back(r->id);
+  }
+  const std::string file = dir.file("cas.sqlite");
+  ASSERT_EQ(exec_sql(file, "UPDATE __cas_bundle SET name = NULL"), "");
+  // Most recent first: the second, the first, the third.
+  const std::int64_t used[] = {200, 300, 100};
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_EQ(exec_sql(file, "UPDATE __cas_bundle SET last_used_at = " + std::to_string(used[i]) +
+                                 " WHERE id = " + std::to_string(ids[i])),
+              "");
+  }
+  auto list = bundle_list(*store);
+  ASSERT_TRUE(list.ok()) << list.error().message;
+  ASSERT_EQ(list->size(), 3u);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ((*list)[i].name, "");
+    EXPECT_EQ((*list)[i].id, ids[i]) << i;
+  }
+}
+
+TEST_F(BundleTest, GcWithAClockBeforeTheEpochAndTheLongestAgeRemovesNothing) {
+  ASSERT_TRUE(save("a", {member("e", "a")}).ok());
+  *clock.now = -100;  // now - age would go below the smallest time: nothing is that old
+  auto removed = bundle_gc(*store, {std::nullopt, std::chrono::seconds::max()});
+  ASSERT_TRUE(removed.ok()) << removed.error().message;
+  EXPECT_TRUE(removed->empty());
+  EXPECT_TRUE(bundle_find(*store, "a").ok());
+}
+
+TEST_F(BundleTest, AMalformedMemberHashIsCorruptionNamingTheMember) {
+  ASSERT_TRUE(save("web", {member("uuid", "uuid v1")}).ok());
+  ASSERT_EQ(exec_sql(dir.file("cas.sqlite"), "UPDATE __cas_bundle_member SET content_hash = x'0102'"),
+            "");
+  auto r = bundle_resolve(*store, "web");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::corrupt);
+  EXPECT_NE(r.error().message.find("bundle member 'uuid' has a malformed content hash"),
+            std::string::npos)
+      << r.error().message;
 }
 
 }  // namespace

@@ -285,13 +285,13 @@ TEST_F(CliSession, TrustPromptLoadsOnlyOnAYes) {
   const std::string hex = sha256(file_bytes(kPcre)).hex();
   const std::string load = std::string(".load ") + kPcre + " --trust=prompt\n";
   const auto [screen, status] =
-      on_a_terminal(at("cache"), {"--grant", "native"}, load + "n\n" + load + "N\n" + load + "yes\n\x04");
+      on_a_terminal(at("cache"), {"--grant", "native"}, load + "n\n" + load + "N\n" + load + "y\n\x04");
   EXPECT_NE(screen.find("(sha256 " + hex + ")? [y/N] "), std::string::npos) << screen;
   std::size_t refusals = 0;
   for (std::size_t at = 0; (at = screen.find("not loading", at)) != std::string::npos; ++at) ++refusals;
   EXPECT_EQ(refusals, 2u) << screen;
   ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 1);  // two refusals; the third load went through
+  EXPECT_EQ(WEXITSTATUS(status), 1);  // two refusals; the third load, on a plain "y", went through
   // the yes stored it: --trust=stored now knows these bytes
   auto stored = sqlink({"--grant", "native", ".load", kPcre, "--trust=stored"});
   EXPECT_EQ(stored.exit_code, 0) << stored.err;
@@ -305,6 +305,249 @@ TEST_F(CliSession, TrustStoredLoadsOnlyKnownBytesAndPromptNeedsATerminal) {
   auto no_terminal = sqlink({"--grant", "native", ".load", kPcre, "--trust=prompt"});
   EXPECT_EQ(no_terminal.exit_code, 1);
   EXPECT_NE(no_terminal.err.find("--trust=prompt needs a terminal"), std::string::npos) << no_terminal.err;
+}
+
+TEST_F(CliSession, TrustPromptTakesAnUpperCaseYAndAYesToo) {
+  const std::string load = std::string(".load ") + SQLINK_FX_ALPHA + " --trust=prompt\n";
+  const auto [screen, status] = on_a_terminal(at("cache"), {"--grant", "native"}, load + "Y\n\x04");
+  EXPECT_EQ(screen.find("not loading"), std::string::npos) << screen;
+  EXPECT_NE(screen.find("loaded 'fx_alpha'"), std::string::npos) << screen;
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// How often `needle` occurs in `text`.
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (std::size_t at = 0; (at = text.find(needle, at)) != std::string::npos; at += needle.size()) ++n;
+  return n;
+}
+
+TEST_F(CliSession, AScriptThatReadsItselfStopsSixteenScriptsDeep) {
+  std::ofstream(at("self.txt")) << ".help .read\n.read self.txt\n";
+  auto r = sqlink({".read", "self.txt"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(".read of 'self.txt' nests deeper than 16 scripts"), std::string::npos) << r.err;
+  EXPECT_EQ(count_of(r.out, "  .read PATH\n"), 16u);
+}
+
+TEST_F(CliSession, ScriptsReadOneAfterAnotherDoNotNest) {
+  std::ofstream(at("once.txt")) << ".help .read\n";
+  std::string input;
+  for (int i = 0; i < 20; ++i) input += ".read once.txt\n";
+  auto r = sqlink({}, input);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_of(r.out, "  .read PATH\n"), 20u);
+}
+
+// Runs one statement on the session's cache file.
+void on_cache(const std::string& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+TEST_F(CliSession, CacheTextShowsWholePathsAndLastUsesOnlyWhenThereIsOne) {
+  ASSERT_EQ(sqlink({"--grant", "native", ".load", SQLINK_FX_ALPHA}).exit_code, 0);
+  const std::string file = at("cache/cas.sqlite");
+  auto stats = sqlink({".cache", "stats"});
+  EXPECT_NE(stats.out.find("cache:     " + file + " (schema v"), std::string::npos) << stats.out;
+  auto doctor = sqlink({".cache", "doctor"});
+  EXPECT_NE(doctor.out.find("cache " + file + ": schema v"), std::string::npos) << doctor.out;
+  const std::vector<std::pair<std::string, std::string>> times = {
+      {"0", "last -\n"}, {"-5", "last -\n"}, {"1", "last 1970-01-01T00:00:01Z\n"},
+      {"1800000000", "last 2027-01-15T08:00:00Z\n"}};
+  for (const auto& [when, shown] : times) {
+    on_cache(file, "UPDATE __cas_artifact SET last_used_at = " + when);
+    auto list = sqlink({".cache", "list"});
+    EXPECT_EQ(list.exit_code, 0) << list.err;
+    EXPECT_NE(list.out.find(shown), std::string::npos) << when << ": " << list.out;
+  }
+}
+
+TEST_F(CliSession, ALoadNamesTheShortHashAndKeepsAReadOnlyCopy) {
+  const std::string hex = sha256(file_bytes(SQLINK_FX_ALPHA)).hex();
+  auto r = sqlink({"--grant", "native", ".load", SQLINK_FX_ALPHA});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("loaded 'fx_alpha' (" + hex.substr(0, 12) + ") as prefix"), std::string::npos) << r.out;
+  const std::string copy = at("cache/lib/" + hex + "/fx_alpha.so");
+  ASSERT_TRUE(fs::exists(copy)) << copy;
+  EXPECT_EQ(fs::status(copy).permissions(), fs::perms::owner_read | fs::perms::owner_exec);
+}
+
+TEST_F(CliSession, ACopyThatCannotBeWrittenIsReportedWithTheReason) {
+  const std::string hex = sha256(file_bytes(SQLINK_FX_ALPHA)).hex();
+  // A non-empty directory where the temporary copy goes: it cannot be removed or opened.
+  fs::create_directories(at("cache/lib/" + hex + "/fx_alpha.so.tmp/in-the-way"));
+  auto r = sqlink({"--grant", "native", ".load", SQLINK_FX_ALPHA});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("cannot write '" + at("cache/lib/" + hex + "/fx_alpha.so") + "': Is a directory"),
+            std::string::npos)
+      << r.err;
+}
+
+TEST_F(CliSession, LoadReadsAFileWholeUpToItsMemCap) {
+  std::ofstream(at("exact.so"), std::ios::binary) << std::string(65536, 'x');
+  std::ofstream(at("over.so"), std::ios::binary) << std::string(65537, 'x');
+  std::ofstream(at("one.so"), std::ios::binary) << "x";
+  // At the cap: read and copied, then refused only as no extension (not an ELF object).
+  auto exact = sqlink({"--grant", "native", "--json", ".load", "exact.so", "--mem=64k"});
+  EXPECT_EQ(exact.exit_code, 2);
+  EXPECT_EQ(exact.out.find("too_large"), std::string::npos) << exact.out;
+  EXPECT_EQ(file_bytes(at("cache/lib/" + sha256(std::string(65536, 'x')).hex() + "/exact.so")),
+            std::string(65536, 'x'));
+  // One byte over, even when that byte arrives alone after a full buffer.
+  auto over = sqlink({"--grant", "native", "--json", ".load", "over.so", "--mem=64k"});
+  EXPECT_EQ(over.exit_code, 1);
+  EXPECT_NE(over.out.find("\"code\":\"too_large\""), std::string::npos) << over.out;
+  // A one-byte file is copied like any other.
+  auto one = sqlink({"--grant", "native", ".load", "one.so"});
+  EXPECT_EQ(one.exit_code, 2);
+  EXPECT_EQ(one.err.find("cannot write"), std::string::npos) << one.err;
+  EXPECT_EQ(file_bytes(at("cache/lib/" + sha256("x").hex() + "/one.so")), "x");
+}
+
+TEST_F(CliSession, ALaterLoadUnderTheSameNameReplacesItsBundleMember) {
+  // fx_beta under fx_alpha's file name: another extension, the same name.
+  fs::create_directories(at("other"));
+  fs::copy_file(SQLINK_FX_BETA, at("other/fx_alpha.so"));
+  auto r = sqlink({"--grant", "native", "--json"},
+                  std::string(".load ") + SQLINK_FX_ALPHA + "\n.load other/fx_alpha.so\n.bundle save twice\n");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto shown = json_lines(sqlink({"--json", ".bundle", "show", "twice"}).out);
+  ASSERT_EQ(shown.size(), 1u);
+  ASSERT_EQ(shown[0]["member_list"].size(), 1u) << shown[0];
+  EXPECT_EQ(shown[0]["member_list"][0]["extension"], "fx_alpha");
+  EXPECT_EQ(shown[0]["member_list"][0]["hash"], sha256(file_bytes(SQLINK_FX_BETA)).hex());
+}
+
+TEST_F(CliSession, JsonListsWhatGcAndEvictRemoveAndWarnsWhenBundlesHoldMore) {
+  const std::string hex = sha256(file_bytes(SQLINK_FX_ALPHA)).hex();
+  ASSERT_EQ(sqlink({"--grant", "native", ".load", SQLINK_FX_ALPHA}).exit_code, 0);
+  auto gc = json_lines(sqlink({"--json", ".cache", "gc"}).out);
+  ASSERT_EQ(gc.size(), 1u);
+  EXPECT_EQ(gc[0]["removed"], json::array({hex}));
+  ASSERT_EQ(sqlink({"--grant", "native", ".load", SQLINK_FX_ALPHA}).exit_code, 0);
+  auto evicted = json_lines(sqlink({"--json", ".cache", "evict", "0"}).out);
+  ASSERT_EQ(evicted.size(), 1u);
+  EXPECT_EQ(evicted[0]["removed"], json::array({hex}));
+  // Bundle members are never evicted: the cap cannot be met, and the reply says why.
+  ASSERT_EQ(sqlink({"--grant", "native"}, std::string(".load ") + SQLINK_FX_ALPHA + "\n.bundle save a\n").exit_code, 0);
+  auto held = sqlink({".cache", "evict", "0"});
+  EXPECT_EQ(held.exit_code, 0);
+  EXPECT_NE(held.err.find("sqlink: warning: bundle members hold "), std::string::npos) << held.err;
+  auto removed = json_lines(sqlink({"--json", ".bundle", "gc", "--keep=0"}).out);
+  ASSERT_EQ(removed.size(), 1u);
+  ASSERT_EQ(removed[0]["removed"].size(), 1u);
+  EXPECT_EQ(removed[0]["removed"][0]["name"], "a");
+}
+
+TEST_F(CliSession, BundleShowListsBinariesAndWarnsOfMissingMembers) {
+  ASSERT_EQ(sqlink({"--grant", "native"}, std::string(".load ") + SQLINK_FX_ALPHA + "\n.bundle save re\n").exit_code, 0);
+  on_cache(at("cache/cas.sqlite"),
+           "INSERT INTO __cas_bundle_binary VALUES ((SELECT id FROM __cas_bundle), 'x86_64-linux', '/opt/re.so', 5);"
+           " DELETE FROM __cas_artifact");
+  auto r = sqlink({"--json", ".bundle", "show", "re"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["binaries"],
+            json::array({json{{"target", "x86_64-linux"}, {"path", "/opt/re.so"}, {"built_at", 5}}}));
+  EXPECT_EQ(lines[0].value("warnings", json()), json::array({"member 'fx_alpha' is not in the cache"}));
+}
+
+TEST_F(CliSession, AStoreThatCannotBeReadFailsBundleGc) {
+  ASSERT_EQ(sqlink({"--grant", "native"}, std::string(".load ") + SQLINK_FX_ALPHA + "\n.bundle save re\n").exit_code, 0);
+  on_cache(at("cache/cas.sqlite"), "DROP TABLE __cas_bundle_alias");
+  auto r = sqlink({".bundle", "gc", "--keep=0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("no such table: __cas_bundle_alias"), std::string::npos) << r.err;
+}
+
+TEST_F(CliSession, VerifyAndImportNameEveryCorruptRow) {
+  ASSERT_EQ(sqlink({"--grant", "native", ".load", SQLINK_FX_ALPHA}).exit_code, 0);
+  const std::string hex = sha256(file_bytes(SQLINK_FX_ALPHA)).hex();
+  ASSERT_EQ(sqlink({".cache", "export", at("out.sqlite")}).exit_code, 0);
+  on_cache(at("out.sqlite"), "UPDATE __cas_artifact SET bytes = zeroblob(length(bytes))");
+  auto imported = sqlink({"--cache-dir", at("other"), ".cache", "import", at("out.sqlite")});
+  EXPECT_EQ(imported.exit_code, 1);
+  EXPECT_NE(imported.out.find("refused 1 corrupt rows:\n  artifact " + hex + ": "), std::string::npos)
+      << imported.out;
+  on_cache(at("cache/cas.sqlite"), "UPDATE __cas_artifact SET bytes = zeroblob(length(bytes))");
+  auto text = sqlink({".cache", "verify"});
+  EXPECT_EQ(text.exit_code, 1);
+  EXPECT_NE(text.out.find("\n  artifact " + hex + ": bytes hash to "), std::string::npos) << text.out;
+  auto lines = json_lines(sqlink({"--json", ".cache", "verify"}).out);
+  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines[0]["problems"].size(), 1u);
+  EXPECT_EQ(lines[0]["problems"][0]["hash"], hex);
+  EXPECT_EQ(lines[0]["problems"][0]["subject"], "artifact");
+}
+
+TEST_F(CliSession, DoctorListsSchemaDrift) {
+  ASSERT_EQ(sqlink({".cache", "stats"}).exit_code, 0);
+  on_cache(at("cache/cas.sqlite"), "CREATE INDEX extra_ix ON __cas_meta(value)");
+  auto lines = json_lines(sqlink({"--json", ".cache", "doctor"}).out);
+  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines[0]["drift"].size(), 1u) << lines[0];
+  EXPECT_EQ(lines[0]["drift"][0]["kind"], "extra");
+  EXPECT_EQ(lines[0]["drift"][0]["name"], "extra_ix");
+}
+
+TEST_F(CliSession, PrefixListingsOfTwoExtensionsThatShareANameInJsonAndText) {
+  const std::string loads =
+      std::string(".load ") + SQLINK_FX_ALPHA + "\n.load " + SQLINK_FX_BETA + "\n";
+  auto r = sqlink({"--grant", "native", "--db", "u.db", "--json"},
+                  loads + ".prefix list\n.prefix conflicts\n.prefix prefer hello fx_beta\n");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 5u);
+  ASSERT_EQ(lines[2]["prefixes"].size(), 2u);
+  EXPECT_EQ(lines[2]["prefixes"][0]["name"], "fx");
+  ASSERT_EQ(lines[3]["conflicts"].size(), 1u);
+  EXPECT_EQ(lines[3]["conflicts"][0]["name"], "hello");
+  ASSERT_EQ(lines[4]["pins"].size(), 2u);
+  EXPECT_EQ(lines[4]["pins"][1]["n_args"], 1);
+  EXPECT_EQ(lines[4]["pins"][1]["expansion"], "org.sqlink.test.beta");
+  // Only functions count their arguments in the text listing.
+  auto text = sqlink({"--db", "u.db", ".prefix", "functions", "fx"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("fx__hello  (function, 1 args, from fx_alpha)\n"), std::string::npos) << text.out;
+}
+
+TEST_F(CliSession, PrefixVerifyListsItsIssuesInJson) {
+  ASSERT_EQ(sqlink({"--db", "u.db", ".prefix", "add", "fx", "org.example.fx"}).exit_code, 0);
+  on_cache(at("u.db"), "INSERT INTO __sqlink_prefix_pin VALUES ('gone', 2, 'org.example.fx', 0)");
+  auto r = sqlink({"--db", "u.db", "--json", ".prefix", "verify"});
+  EXPECT_EQ(r.exit_code, 1);
+  const auto lines = json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0]["issues"], json::array({json{{"kind", "dangling_pin"}, {"name", "gone"}, {"n_args", 2},
+                                                  {"expansion", "org.example.fx"}}}));
+}
+
+TEST_F(CliSession, AnHttpsUrlBoundInTheCacheLoadsFromItAndCorruptBytesAreNamed) {
+  ASSERT_EQ(sqlink({"--grant", "native", ".load", SQLINK_FX_ALPHA}).exit_code, 0);
+  const std::string hex = sha256(file_bytes(SQLINK_FX_ALPHA)).hex();
+  // Nothing listens on port 1: whatever loads comes from the binding alone.
+  const std::string url = "https://127.0.0.1:1/fx_alpha.so";
+  on_cache(at("cache/cas.sqlite"), "INSERT INTO __cas_uri VALUES ('" + url + "', x'" + hex + "', 1, 1)");
+  auto hit = sqlink({"--grant", "net", ".load", url});
+  EXPECT_EQ(hit.exit_code, 0) << hit.err;
+  EXPECT_NE(hit.out.find("loaded 'fx_alpha' (" + hex.substr(0, 12) + ")"), std::string::npos) << hit.out;
+  // Bound to bytes that no longer hash right: the binding step reports corruption, not absence.
+  on_cache(at("cache/cas.sqlite"), "UPDATE __cas_artifact SET bytes = zeroblob(length(bytes))");
+  auto corrupt = sqlink({"--grant", "net", ".load", url});
+  EXPECT_EQ(corrupt.exit_code, 1);
+  EXPECT_NE(corrupt.err.find("tried uri binding: corrupt,"), std::string::npos) << corrupt.err;
+  // Bound to something that is no hash at all: corrupt too.
+  const std::string malformed = "https://127.0.0.1:1/other.so";
+  on_cache(at("cache/cas.sqlite"), "INSERT INTO __cas_uri VALUES ('" + malformed + "', x'0102', 1, 1)");
+  auto bad_binding = sqlink({"--grant", "net", ".load", malformed});
+  EXPECT_EQ(bad_binding.exit_code, 1);
+  EXPECT_NE(bad_binding.err.find("tried uri binding: corrupt,"), std::string::npos) << bad_binding.err;
 }
 
 }  // namespace

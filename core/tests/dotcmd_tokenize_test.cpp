@@ -158,6 +158,19 @@ TEST(DotTokenize, InDoubleQuotesABackslashEscapesOnlyTheByteAfterIt) {
   EXPECT_EQ(split(R"("\\x" y)"), (Words{R"(\x)", "y"}));
 }
 
+TEST(DotTokenize, NothingPastTheEndOfTheLineIsRead) {
+  // Lines are views, often into a longer buffer: the byte after the end must not count.
+  // A lone C1 lead byte at the end, with a continuation byte just past it, is no control.
+  const std::string c1 = "a\xc2\x85";
+  EXPECT_EQ(split(std::string_view(c1).substr(0, 2)), Words{"a\xc2"});
+  // A backslash ending an open double quote, with a quote just past it: still an open quote.
+  const std::string quote = "\"a\\\"";
+  auto r = tokenize_line(std::string_view(quote).substr(0, 3));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::unterminated_quote);
+  EXPECT_EQ(r.error().message, "unterminated double quote in " + quoted("\"a\\")) << r.error().message;
+}
+
 TEST(DotTokenize, QuoteWordLeavesEveryLetterAndDigitAlone) {
   EXPECT_EQ(quote_word("azAZ09"), "azAZ09");
   EXPECT_EQ(quote_word("z"), "z");

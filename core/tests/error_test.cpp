@@ -152,5 +152,22 @@ TEST(ResultTypeDeathTest, ValueOfAnErrorAborts) {
   EXPECT_DEATH({ (void)bad.value(); }, "");
 }
 
+TEST(ErrorTable, ACodeBeyondTheTableReadsAsItsLastEntry) {
+  // A value cast from a newer peer's number must not index past the table.
+  std::size_t count = 0;
+  Errc last = Errc::ok;
+#define SQLINK_X(name, exit_code, summary) \
+  ++count;                                 \
+  last = Errc::name;
+  SQLINK_ERRC_TABLE(SQLINK_X)
+#undef SQLINK_X
+  for (const std::size_t index : {count, count + 1, count + 100}) {
+    const auto code = static_cast<Errc>(index);
+    EXPECT_EQ(errc_name(code), errc_name(last)) << index;
+    EXPECT_EQ(errc_summary(code), errc_summary(last)) << index;
+    EXPECT_EQ(errc_exit_code(code), errc_exit_code(last)) << index;
+  }
+}
+
 }  // namespace
 }  // namespace sqlink

@@ -1,5 +1,8 @@
 // SHA-256 and hex: known vectors, incremental equals one-shot, strict hex parsing.
 #include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <cstring>
 
 #include "sqlink/hash.hpp"
 
@@ -51,6 +54,25 @@ TEST(HashHex, EveryDigitPositionAndEveryNonHexNeighbourIsChecked) {
   }
   EXPECT_EQ(Hash::from_hex("0123456789abcdefABCDEF0123456789abcdefABCDEF0123456789abcdef0123")->hex(),
             "0123456789abcdefabcdef0123456789abcdefabcdef0123456789abcdef0123");
+}
+
+TEST(HashHex, IsExactlySixtyFourDigitsAndNulTerminated) {
+  const Hash h = sha256("abc");
+  const std::string hex = h.hex();
+  ASSERT_EQ(hex.size(), 64u);
+  EXPECT_EQ(std::strlen(hex.c_str()), 64u);  // nothing was written past the last digit
+}
+
+TEST(Sha256, ManyHashesLeaveTheHeapAsTheyFoundIt) {
+  (void)sha256("warm up");  // OpenSSL sets up its digest tables once
+  const auto before = ::mallinfo2().uordblks;
+  for (int i = 0; i < 2000; ++i) {
+    Sha256 s;
+    s.update("x");
+    (void)s.finish();
+  }
+  // Each context is freed with its hasher; leaking them would take hundreds of kilobytes.
+  EXPECT_LT(::mallinfo2().uordblks, before + 16 * 1024);
 }
 
 }  // namespace

@@ -31,6 +31,11 @@ sqlink_host_test(host_spatialite_test SOURCES host_spatialite_test.cpp LABELS sl
 # The CLI session test loads a fixture by hash too: Debian's pcre.so leaks by design, and
 # loaded by hash it is named after the hash, where the LeakSanitizer suppression cannot see it.
 if(TARGET cli_session_test)
-  target_compile_definitions(cli_session_test PRIVATE SQLINK_FX_ALPHA="$<TARGET_FILE:sqlink_fx_alpha>")
-  add_dependencies(cli_session_test sqlink_fx_alpha)
+  target_compile_definitions(cli_session_test PRIVATE SQLINK_FX_ALPHA="$<TARGET_FILE:sqlink_fx_alpha>"
+                             SQLINK_FX_BETA="$<TARGET_FILE:sqlink_fx_beta>")
+  add_dependencies(cli_session_test sqlink_fx_alpha sqlink_fx_beta)
 endif()
+
+# The CLI's .load in-process, to watch the descriptors it opens.
+sqlink_host_test(cli_load_fd_test SOURCES cli_load_fd_test.cpp LABELS unit
+                 LIBS sqlink_cli nlohmann_json::nlohmann_json)

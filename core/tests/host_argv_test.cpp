@@ -148,6 +148,14 @@ TEST(HostArgv, ArgcArgvEntrySkipsTheProgramName) {
   EXPECT_EQ(r->command.size(), 2u);
 }
 
+TEST(HostArgv, AnArgcOfZeroHasNoArguments) {
+  // Linux lets a program be started with an empty argv; argv[0] is then already the end.
+  const char* argv[] = {nullptr, "--json", ".cache", "stats", nullptr};
+  auto r = parse_host_argv(0, argv);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, HostArgs{});
+}
+
 TEST(HostArgv, PrintThenParseGivesTheSameArgs) {
   std::mt19937 rng(1234);
   const std::vector<std::string> words = {"a.db", "-dash", "x y", "tools", "ab12", "/p/q", "é"};
@@ -255,6 +263,32 @@ TEST(Nearest, WordsUpTo64BytesAreCompared) {
   EXPECT_EQ(nearest(x64, Words{x63}), x63);
   EXPECT_EQ(nearest(x63, Words{x64}), x64);
   EXPECT_EQ(nearest(x65, Words{x64}), std::nullopt);
+}
+
+TEST(Nearest, OnlyTheWordsOwnBytesAreCompared) {
+  using Words = std::vector<std::string_view>;
+  // Views into larger buffers: the bytes around a word must never take part in an edit.
+  const std::string buffer = "yx";
+  const std::string_view x = std::string_view(buffer).substr(1);  // "x", preceded by 'y'
+  // "x" is five edits from "zzzzxy"; the 'y' before it must not make the tail a transposition.
+  EXPECT_EQ(nearest(x, Words{"zzzzxy"}), std::nullopt);
+  // One edit from both; had the 'y' counted, "yx" would be nearer than the first, "xx".
+  EXPECT_EQ(nearest(x, Words{"xx", "yx"}), "xx");
+  // The same for the candidate: "b" preceded by 'a' is not "ab".
+  const std::string other = "ab";
+  const std::string_view b = std::string_view(other).substr(1);
+  EXPECT_EQ(nearest("ba", Words{b}), "b");
+  EXPECT_EQ(nearest("zzba", Words{b}), std::nullopt);  // three edits, not a transposition
+}
+
+TEST(Nearest, ACandidateFarOverTheLimitIsSkippedEvenWhenItWouldBeNear) {
+  using Words = std::vector<std::string_view>;
+  // 64 matching bytes and 21 more: within a third of 85, but never compared.
+  const std::string word(64, 'a');
+  const std::string candidate = word + std::string(21, 'b');
+  EXPECT_EQ(nearest(word, Words{candidate}), std::nullopt);
+  const std::string huge = word + std::string(400, 'b');
+  EXPECT_EQ(nearest(word, Words{huge, "aaaa"}), std::nullopt);
 }
 
 }  // namespace

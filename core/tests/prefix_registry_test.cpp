@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sqlink/limits.hpp"
 #include "sqlink/prefix.hpp"
 #include "support/temp_dir.hpp"
 
@@ -305,6 +306,129 @@ TEST_F(PrefixRegistryTest, VerifyComparesRowsWithTheConnection) {
       {VerifyIssue::Kind::dangling_pin, "gone", 0, "org.example.beta"},
   };
   EXPECT_EQ(report->issues, expected);
+}
+
+TEST_F(PrefixRegistryTest, ListShowsWhenAPrefixWasLastUsedAndTouchBumpsIt) {
+  ASSERT_TRUE(reg().bind("fx", "org.example.alpha").ok());
+  Result<std::vector<PrefixInfo>> all = reg().list();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_GT((*all)[0].last_used_at, 0);
+  EXPECT_EQ((*all)[0].last_used_at, (*all)[0].created_at);
+  exec("UPDATE __sqlink_prefix SET last_used_at = 5");
+  EXPECT_EQ(reg().list()->front().last_used_at, 5);
+  ASSERT_TRUE(reg().touch("fx").ok());
+  EXPECT_GT(reg().list()->front().last_used_at, 5);
+}
+
+TEST_F(PrefixRegistryTest, FunctionRowsKeepEveryColumnApart) {
+  // The extension's name differs from its expansion, so no column can stand in for another.
+  ASSERT_TRUE(reg().add("fx", "org.example.alpha").ok());
+  ASSERT_TRUE(reg().record(PrefixFunction{"org.example.alpha", "hello", "fx_alpha", 2, 0}).ok());
+  Result<std::vector<PrefixFunction>> rows = reg().functions("fx");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].expansion, "org.example.alpha");
+  EXPECT_EQ((*rows)[0].function_name, "hello");
+  EXPECT_EQ((*rows)[0].extension_name, "fx_alpha");
+  EXPECT_EQ((*rows)[0].n_args, 2);
+}
+
+TEST_F(PrefixRegistryTest, PinsKeepEveryColumnApart) {
+  ASSERT_TRUE(reg().add("fx", "org.example.alpha").ok());
+  ASSERT_TRUE(reg().record(PrefixFunction{"org.example.alpha", "hello", "fx_alpha", 2, 0}).ok());
+  ASSERT_TRUE(reg().prefer("hello", "fx_alpha").ok());
+  Result<std::vector<Pin>> pins = reg().pins();
+  ASSERT_TRUE(pins.ok());
+  ASSERT_EQ(pins->size(), 1u);
+  EXPECT_EQ((*pins)[0].function_name, "hello");
+  EXPECT_EQ((*pins)[0].n_args, 2);
+  EXPECT_EQ((*pins)[0].expansion, "org.example.alpha");
+  EXPECT_GT((*pins)[0].set_at, 0);
+}
+
+TEST_F(PrefixRegistryTest, PreferringAnExtensionNameOfSeveralExpansionsIsAmbiguous) {
+  ASSERT_TRUE(reg().add("fx", "org.example.alpha").ok());
+  ASSERT_TRUE(reg().add("gx", "org.example.beta").ok());
+  ASSERT_TRUE(reg().record(PrefixFunction{"org.example.alpha", "hello", "same", 0, 0}).ok());
+  ASSERT_TRUE(reg().record(PrefixFunction{"org.example.beta", "hello", "same", 0, 0}).ok());
+  Result<std::vector<Pin>> pins = reg().prefer("hello", "same");
+  EXPECT_TRUE(FailsWith(pins, Errc::ambiguous, "same"));
+  EXPECT_TRUE(reg().pins()->empty());
+}
+
+TEST_F(PrefixRegistryTest, BindTriesEveryNumberedFormUpToTheLastAndThenConflicts) {
+  // "fx", then "fx2" .. "fx998" taken, by rows written directly.
+  exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 998) "
+       "INSERT INTO __sqlink_prefix(name, expansion, created_at, last_used_at) "
+       "SELECT CASE i WHEN 1 THEN 'fx' ELSE 'fx' || i END, 'org.taken.' || i, 1, 1 FROM n");
+  Result<BoundPrefix> last = reg().bind("fx", "org.example.last");
+  ASSERT_TRUE(last.ok()) << last.error().message;
+  EXPECT_EQ(last->name, "fx" + std::to_string(kMaxNameAttempts));
+  EXPECT_TRUE(last->numbered);
+  EXPECT_TRUE(FailsWith(reg().bind("fx", "org.example.none"), Errc::conflict, "fx"));
+  EXPECT_FALSE(reg().expansion("fx" + std::to_string(kMaxNameAttempts + 1)).ok());
+}
+
+TEST_F(PrefixRegistryTest, AnExpansionOfExactlyTheLimitIsAccepted) {
+  const std::string longest(limits::kMaxNameBytes, 'e');
+  EXPECT_TRUE(reg().add("fx", longest).ok());
+  EXPECT_TRUE(FailsWith(reg().add("gx", longest + "e"), Errc::too_long, longest + "e"));
+}
+
+TEST_F(PrefixRegistryTest, VerifyIgnoresANameThatIsOnlyThePrefixAndSeparator) {
+  ASSERT_TRUE(reg().add("fx", "org.example.alpha").ok());
+  // "fx__" names no function under fx: it is not an unrecorded name of it.
+  ASSERT_EQ(sqlite3_create_function(db_, "fx__", 0, SQLITE_UTF8, nullptr, noop, nullptr, nullptr),
+            SQLITE_OK);
+  Result<PrefixVerifyReport> report = reg().verify();
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_TRUE(report->issues.empty());
+}
+
+TEST_F(PrefixRegistryTest, VerifyNamesTheLongestPrefixOfAnUnrecordedName) {
+  // Written behind the registry's back: "a__b" is no valid prefix, but both it and "a"
+  // then start "a__b__x"; the longer one owns it.
+  exec("INSERT INTO __sqlink_prefix(name, expansion, created_at, last_used_at) VALUES "
+       "('a', 'org.short', 1, 1), ('a__b', 'org.long', 1, 1)");
+  ASSERT_EQ(sqlite3_create_function(db_, "a__b__x", 0, SQLITE_UTF8, nullptr, noop, nullptr, nullptr),
+            SQLITE_OK);
+  Result<PrefixVerifyReport> report = reg().verify();
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const std::vector<VerifyIssue> expected = {
+      {VerifyIssue::Kind::unrecorded, "a__b__x", 0, "org.long"}};
+  EXPECT_EQ(report->issues, expected);
+}
+
+TEST_F(PrefixRegistryTest, ADanglingPinKeepsItsArity) {
+  ASSERT_TRUE(reg().add("fx", "org.example.alpha").ok());
+  exec("INSERT INTO __sqlink_prefix_pin VALUES ('gone', 3, 'org.example.alpha', 0)");
+  Result<PrefixVerifyReport> report = reg().verify();
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  const std::vector<VerifyIssue> expected = {
+      {VerifyIssue::Kind::dangling_pin, "gone", 3, "org.example.alpha"}};
+  EXPECT_EQ(report->issues, expected);
+}
+
+TEST_F(PrefixRegistryTest, TheRegistryKeepsItsConnection) { EXPECT_EQ(reg().db(), db_); }
+
+TEST(PrefixRegistryOpen, AnInMemoryDatabaseIsNamedSoInAFailure) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+  // An index already holds the table's name, so the schema cannot be created.
+  ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE t(x); CREATE INDEX __sqlink_prefix ON t(x)", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  Result<PrefixRegistry> opened = PrefixRegistry::open(db);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, Errc::database_error);
+  EXPECT_EQ(opened.error().input, ":memory:");
+  EXPECT_NE(opened.error().message.find("':memory:'"), std::string::npos) << opened.error().message;
+  // Failing again and again costs nothing: SQLite's error text is freed each time.
+  const auto before = sqlite3_memory_used();
+  for (int i = 0; i < 100; ++i) EXPECT_FALSE(PrefixRegistry::open(db).ok());
+  EXPECT_EQ(sqlite3_memory_used(), before);
+  sqlite3_close(db);
 }
 
 TEST_F(PrefixRegistryTest, SavepointNamesMustBeIdentifiers) {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "sqlink/units.hpp"
+#include "units/parse_number.hpp"
 
 namespace sqlink {
 namespace {
@@ -123,6 +124,25 @@ TEST(Size, FormatAndRoundTrip) {
     ASSERT_TRUE(back.ok()) << v;
     EXPECT_EQ(*back, v);
   }
+}
+
+TEST(Duration, OnlyTheBytesOfTheTextAreParsed) {
+  // A view into a longer buffer: the digits after its end are not part of it.
+  const std::string_view buffer = "12345";
+  auto r = parse_duration(buffer.substr(0, 2));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(*r, seconds(12));
+}
+
+TEST(ParseScaled, KnowsOnlyTheUnitsItIsGiven) {
+  // Two units in the array, but only the first is passed: 'k' is not a unit here.
+  const detail::UnitScale units[] = {{'s', 1}, {'k', 1000}};
+  auto bad = detail::parse_scaled("5k", units, 1, 1'000'000, "count", "N or Ns");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::invalid_value);
+  auto good = detail::parse_scaled("5s", units, 1, 1'000'000, "count", "N or Ns");
+  ASSERT_TRUE(good.ok()) << good.error().message;
+  EXPECT_EQ(*good, 5u);
 }
 
 }  // namespace

@@ -129,6 +129,7 @@ Result<HostArgs> parse_host_argv(std::span<const std::string> args) {
   }
   HostArgs out;
   std::size_t i = 0;
+  // mutate: next-line rel.lt.ne: i steps by one, and the body skips a value only when i + 1 < args.size()
   for (; i < args.size(); ++i) {
     const std::string_view word = args[i];
     if (word == "--") {
@@ -155,9 +156,11 @@ Result<HostArgs> parse_host_argv(std::span<const std::string> args) {
       if (value.empty()) return missing_value(*found, {});
     } else {
       // A following flag-like word is a forgotten value, not a value: "--bundle --json".
+      // mutate: next-line rel.ge.eq: inside the loop i < args.size(), so i + 1 never exceeds it
       if (i + 1 >= args.size()) return missing_value(*found, {});
       const std::string_view next = args[i + 1];
       if (next.empty()) return missing_value(*found, {});
+      // mutate: next-line rel.gt.ne: next is not empty here (checked just above), so > 1 and != 1 agree
       if (next.size() > 1 && next[0] == '-') return missing_value(*found, next);
       value = next;
       ++i;
@@ -209,6 +212,7 @@ std::string host_usage() {
       if (const auto pos = metavar.find(" list"); pos != std::string::npos) metavar.erase(pos);
       left += " " + metavar;
     }
+    // mutate: next-line rel.lt.le, rel.lt.ne: no flag column of kFlags reaches 34 bytes (the longest, "  --bundle-baked NAME|HASH-PREFIX", is 33)
     if (left.size() < 34) left.resize(34, ' ');
     else left += "  ";
     text += left + std::string(f.help) + "\n";

@@ -27,8 +27,10 @@ Result<std::vector<std::int64_t>> ids_by_recency(Impl& s, std::string_view doing
 // now - age, without overflowing for absurd durations.
 std::int64_t cutoff(std::int64_t now, std::chrono::seconds age) {
   const auto secs = age.count();
+  // mutate: next-line rel.le.eq, rel.le.lt: bundle_gc refuses negative ages before this, and an age of 0 gives now on both paths
   if (secs <= 0) return now;
   constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  // mutate: next-line rel.lt.le: at equality both arms are kMin
   return now < kMin + secs ? kMin : now - secs;
 }
 
@@ -50,6 +52,7 @@ Result<std::vector<BundleInfo>> bundle_list(CasStore& store) {
     out.push_back(std::move(*info));
   }
   std::sort(out.begin(), out.end(), [](const BundleInfo& a, const BundleInfo& b) {
+    // mutate: next-line rel.lt.le: ids are distinct and std::sort never compares an element with itself
     return a.name != b.name ? a.name < b.name : a.id < b.id;
   });
   return out;
@@ -76,6 +79,7 @@ Result<std::vector<BundleInfo>> bundle_gc(CasStore& store, const BundleGcPolicy&
   const std::int64_t oldest_kept = policy.older_than ? cutoff(s.now(), *policy.older_than)
                                                      : std::numeric_limits<std::int64_t>::max();
   std::vector<BundleInfo> removed;
+  // mutate: next-line rel.lt.ne: rank steps by one from 0
   for (std::size_t rank = 0; rank < ids->size(); ++rank) {
     if (policy.keep && rank < *policy.keep) continue;
     auto info = bundle_detail::load_info(s, (*ids)[rank]);

@@ -11,6 +11,7 @@ namespace sqlink {
 
 Hash bundle_set_hash(std::span<const BundleMember> members) {
   std::vector<const BundleMember*> sorted;
+  // mutate: next-line call.void.remove: capacity only; the vector is local
   sorted.reserve(members.size());
   for (const auto& m : members) sorted.push_back(&m);
   std::sort(sorted.begin(), sorted.end(), [](const BundleMember* a, const BundleMember* b) {

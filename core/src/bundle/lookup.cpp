@@ -191,8 +191,10 @@ Error missing_members(std::string_view ref, const BundleDetail& d) {
   std::string message = "bundle " + quoted(ref) + ": extension " + quoted(first) +
                         " (sha256:" + cas_detail::short_hex(it->content_hash) +
                         ") is not in the cache";
+  // mutate: next-line rel.gt.ne: missing_members is only called with at least one missing member (it reads front())
   if (d.missing.size() > 1) {
     message += ", nor are " + std::to_string(d.missing.size() - 1) + " more";
+    // mutate: next-line rel.lt.ne: i steps by one from 1, and 1 <= d.missing.size() in this branch
     for (std::size_t i = 1; i < d.missing.size() && i < 4; ++i)
       message += " " + quoted(d.missing[i]);
   }

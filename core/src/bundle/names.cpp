@@ -66,6 +66,7 @@ Result<void> bundle_unalias(CasStore& store, std::string_view name) {
   if (!id.ok()) return std::move(id).error();
   auto info = bundle_detail::load_info(s, *id);
   if (!info.ok()) return std::move(info).error();
+  // mutate: next-line rel.le.eq: bound_id found this name in the alias table in the same transaction, so aliases holds at least it
   if (info->aliases.size() <= 1) {
     return Error::make(
         Errc::conflict,

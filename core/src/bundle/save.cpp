@@ -104,6 +104,7 @@ Result<BundleSaveOutcome> bundle_save(CasStore& store, std::string_view name,
   if (!txn.ok()) return std::move(txn).error();
   if (auto r = require_stored(s, name, members, doing); !r.ok()) return r.error();
 
+  // mutate: next-line lit.int.one: every branch that goes on sets outcome.id
   BundleSaveOutcome outcome{BundleSaveOutcome::Kind::created, 0, set_hash};
   auto named = bundle_detail::id_by_name(s, name);
   if (!named.ok()) return std::move(named).error();

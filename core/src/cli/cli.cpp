@@ -111,6 +111,7 @@ class Runner {
   int script(const std::string& path, std::size_t line) {
     // A script that reads itself, directly or not, must end, not recurse until the stack does.
     constexpr int kMaxDepth = 16;
+    // mutate: next-line rel.ge.eq: depth_ rises by one from 0 and the check stops it at kMaxDepth
     if (depth_ >= kMaxDepth) {
       return printer_.error(Error::make(Errc::too_long,
                                         ".read of " + quoted(path) + " nests deeper than " +
@@ -134,6 +135,7 @@ class Runner {
   }
 
   int bundle() {
+    // mutate: next-line ret.int.zero: kExitOk is 0
     if (!args_.bundle || args_.check) return kExitOk;
     auto reply = load_bundle(context_, *args_.bundle);
     return reply ? printer_.reply(bundle_mode_flag(args_.bundle->mode).substr(2), *reply)
@@ -216,6 +218,7 @@ int run(std::span<const std::string> args, Io io) {
   const HostArgs& host = *parsed;
   if (host.help) {
     io.out << host_usage();
+    // mutate: next-line ret.int.zero: kExitOk is 0
     return kExitOk;
   }
   if (host.version) {
@@ -224,6 +227,7 @@ int run(std::span<const std::string> args, Io io) {
     } else {
       io.out << "sqlink " << kVersion << '\n';
     }
+    // mutate: next-line ret.int.zero: kExitOk is 0
     return kExitOk;
   }
   Runner runner(host, io);

@@ -175,6 +175,7 @@ struct CountCodec {
                          std::string(name) + " expects a non-negative decimal count, got " + quoted(word),
                          word);
     }
+    // mutate: next-line lit.int.one: from_chars overwrites n whenever it succeeds, and n is not read when it fails
     std::uint64_t n = 0;
     if (std::from_chars(word.data(), word.data() + word.size(), n).ec != std::errc{}) {
       return Error::make(Errc::out_of_range, std::string(name) + " count " + quoted(word) + " is too large",
@@ -201,6 +202,7 @@ struct TrustCodec {
   static constexpr std::string_view metavar = "manifest|stored|prompt";
   static constexpr std::string_view expects = "one of manifest, stored, prompt";
   static Result<Trust> parse(std::string_view word, std::string_view name) {
+    // mutate: next-line rel.lt.ne: i steps by one from 0
     for (std::size_t i = 0; i < std::size(kTrustNames); ++i) {
       if (word == kTrustNames[i]) return static_cast<Trust>(i);
     }
@@ -216,6 +218,7 @@ struct TripleCodec : StringFormat {
   static constexpr std::string_view metavar = "TRIPLE";
   static constexpr std::string_view expects = "a target TRIPLE such as x86_64-unknown-linux-gnu";
   static Result<std::string> parse(std::string_view word, std::string_view name) {
+    // mutate: next-line lit.bool.true: a triple is only ever a flag value, and parse_flag reports an empty value as missing before any codec runs
     auto text = check_text(word, name, {limits::kMaxTripleBytes, false, true});
     if (!text) return text;
     const auto ok = [](char c) { return is_lower(c) || is_digit(c) || c == '_' || c == '-'; };
@@ -517,9 +520,11 @@ Result<void> parse_flag(const CommandSpec& spec, DotCommand& command, std::span<
   bool dash_next = false;
   if (eq != std::string_view::npos) {
     value = word.substr(eq + 1);
+  // mutate: next-line rel.lt.ne: i < words.size() here, so i + 1 never exceeds it
   } else if (i + 1 < words.size() && !words[i + 1].starts_with('-')) {
     value = words[++i];
   } else {
+    // mutate: next-line rel.lt.ne: i < words.size() here, so i + 1 never exceeds it
     dash_next = i + 1 < words.size();
   }
   if (value.empty()) {
@@ -535,6 +540,7 @@ Result<DotCommand> parse_arguments(const CommandSpec& spec, std::span<const std:
   std::size_t given = 0;
   bool flags_ended = false;
   bool any_flag = false;
+  // mutate: next-line rel.lt.ne: i steps by one, and parse_flag skips a value word only when i + 1 < words.size()
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
     if (!flags_ended && word == "--") {

@@ -14,11 +14,13 @@ namespace dotcmd {
 std::size_t control_length(std::string_view text, std::size_t i) noexcept {
   const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(text[at]); };
   if (byte(i) < 0x20 || byte(i) == 0x7f) return 1;
+  // mutate: next-line rel.lt.ne: every caller passes i < text.size(), so i + 1 never exceeds it
   if (byte(i) == 0xc2 && i + 1 < text.size() && byte(i + 1) >= 0x80 && byte(i + 1) <= 0x9f) return 2;
   return 0;
 }
 
 std::size_t find_control(std::string_view text) noexcept {
+  // mutate: next-line rel.lt.ne: i steps by one from 0
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (control_length(text, i) != 0) return i;
   }
@@ -78,11 +80,13 @@ Result<std::vector<std::string>> tokenize_line(std::string_view line) {
       return dotcmd::control_error(word, pos);
     }
     words.push_back(std::move(word));
+    // mutate: next-line call.void.remove: libstdc++ leaves a moved-from std::string empty
     word.clear();
     in_word = false;
     return {};
   };
 
+  // mutate: next-line rel.lt.ne: i steps by one from 0
   for (std::size_t i = 0; i < line.size(); ++i) {
     const char c = line[i];
     if (is_blank(c) && quote == Quote::none && !escaped) {
@@ -125,6 +129,7 @@ Result<std::vector<std::string>> tokenize_line(std::string_view line) {
       case Quote::double_:
         if (c == '"') {
           quote = Quote::none;
+        // mutate: next-line rel.lt.ne: i < line.size() in the loop, so i + 1 never exceeds it
         } else if (c == '\\' && i + 1 < line.size() && (line[i + 1] == '"' || line[i + 1] == '\\')) {
           escaped = true;
         } else {

@@ -56,6 +56,7 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   if (i + len > s.size()) return 0;
   const auto b1 = static_cast<unsigned char>(s[i + 1]);
   if (b1 < lo || b1 > hi) return 0;
+  // mutate: next-line rel.lt.ne: k steps by one from 2 and len is 2, 3 or 4
   for (std::size_t k = 2; k < len; ++k) {
     const auto b = static_cast<unsigned char>(s[i + k]);
     if (b < 0x80 || b > 0xbf) return 0;
@@ -73,7 +74,9 @@ std::string sanitize(std::string_view raw, std::size_t max_bytes) {
   const bool cut = raw.size() > max_bytes;
   if (cut) raw = raw.substr(0, max_bytes);
   std::string out;
+  // mutate: next-line call.void.remove, lit.int.zero: capacity only
   out.reserve(raw.size() + 8);
+  // mutate: next-line rel.lt.ne: i advances by whole sequences, which utf8_sequence_length only reports when they end within raw
   for (std::size_t i = 0; i < raw.size();) {
     const auto byte = static_cast<unsigned char>(raw[i]);
     if (byte < 0x20 || byte == 0x7f) {

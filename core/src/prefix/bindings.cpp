@@ -234,6 +234,7 @@ Result<BoundPrefix> PrefixRegistry::bind(std::string_view preferred, std::string
   Result<std::optional<std::string>> existing = find_prefix_of(*impl_, expansion);
   if (!existing) return existing.error();
   if (*existing) return BoundPrefix{**existing, false, **existing != preferred};
+  // mutate: next-line lit.int.zero: numbered_prefix(p, 0) is p, as for attempt 1, so starting at 0 only tries p twice
   for (int attempt = 1; attempt <= kMaxNameAttempts; ++attempt) {
     const std::string candidate = numbered_prefix(preferred, attempt);
     if (!is_prefix_identifier(candidate)) break;  // grew past the length limit
@@ -247,6 +248,7 @@ Result<BoundPrefix> PrefixRegistry::bind(std::string_view preferred, std::string
       use.text(1, candidate).text(2, expansion).integer(4, now_seconds());
       if (use.step() != SQLITE_DONE) return impl_->db_error("cannot add prefix", candidate);
     }
+    // mutate: next-line rel.gt.ne: attempt starts at 1
     return BoundPrefix{candidate, true, attempt > 1};
   }
   return Error::make(Errc::conflict,

@@ -78,6 +78,7 @@ bool is_valid_expansion(std::string_view text) noexcept {
 
 std::string identifier_from(std::string_view name) {
   std::string out;
+  // mutate: next-line call.void.remove, lit.int.zero: capacity only
   out.reserve(name.size() + 1);
   for (char c : name) {
     const char ident = is_ident_byte(c) ? c : '_';
@@ -86,6 +87,7 @@ std::string identifier_from(std::string_view name) {
     out += ident;
   }
   if (!out.empty() && !is_ident_start(out.front())) out.insert(out.begin(), '_');
+  // mutate: next-line rel.gt.ge: resizing to the size it has changes nothing
   if (out.size() > limits::kMaxNameBytes) out.resize(limits::kMaxNameBytes);
   while (!out.empty() && out.back() == '_') out.pop_back();
   return out.empty() ? "ext" : out;

@@ -100,6 +100,7 @@ Result<std::vector<Pin>> PrefixRegistry::prefer(std::string_view function,
                        others->empty() ? "no loaded extension has registered it"
                                        : "it is registered by " + *others);
   }
+  // mutate: next-line rel.gt.ne: an empty set returned just above
   if (expansions.size() > 1) {
     return Error::make(Errc::ambiguous,
                        quoted(extension) + " matches " + std::to_string(expansions.size()) +
@@ -153,6 +154,7 @@ Result<std::vector<Pin>> PrefixRegistry::pins() const {
 
 Result<std::optional<std::string>> PrefixRegistry::pinned(NameKind kind,
                                                           std::string_view name) const {
+  // mutate: next-line lit.int.one: every NameKind has an entry in kRanges, so the loop below always replaces this default
   ArgsRange range = kRanges[0];
   for (const ArgsRange& r : kRanges) {
     if (r.kind == kind) range = r;

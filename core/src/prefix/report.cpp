@@ -101,6 +101,7 @@ Result<PrefixVerifyReport> PrefixRegistry::verify() const {
       continue;
     }
     const std::string qualified = ascii_lower(qualified_name(*row.prefix, row.function_name));
+    // mutate: next-line rel.gt.ne: count() is unsigned
     const bool present = live->count({qualified, row.n_args}) > 0;
     recorded.insert({qualified, row.n_args});
     report.present += present ? 1 : 0;
@@ -108,7 +109,9 @@ Result<PrefixVerifyReport> PrefixRegistry::verify() const {
   }
   for (const auto& [expansion, entries] : by_expansion) {
     std::size_t present = 0;
+    // mutate: next-line arith.addassign.subassign: present is only compared with 0, and counting down from 0 leaves it non-zero exactly when counting up would
     for (const auto& entry : entries) present += entry.second ? 1 : 0;
+    // mutate: next-line rel.gt.ne: present is unsigned
     const bool loaded = impl.live ? impl.live->is_loaded(expansion) : present > 0;
     if (!loaded) {
       report.not_loaded.push_back(expansion);
@@ -131,7 +134,9 @@ Result<PrefixVerifyReport> PrefixRegistry::verify() const {
     const PrefixInfo* owner = nullptr;
     for (const PrefixInfo& info : *prefixes) {
       const std::string head = ascii_lower(info.name) + std::string(kQualifierSeparator);
+      // mutate: next-line rel.gt.ne: a name shorter than head cannot start with it
       if (name.size() > head.size() && name.starts_with(head) &&
+          // mutate: next-line rel.gt.ge, rel.gt.ne: two matching heads of one size are the same name (NOCASE primary key), and list() orders a shorter matching prefix before the longer one it starts
           (!owner || info.name.size() > owner->name.size())) {
         owner = &info;
       }

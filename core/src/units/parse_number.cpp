@@ -13,13 +13,17 @@ Result<std::uint64_t> parse_scaled(std::string_view text, const UnitScale* units
                                    std::string_view forms) {
   const std::string expected = "expected " + std::string(forms);
   std::size_t digits_end = 0;
+  // mutate: next-line rel.lt.ne: digits_end steps by one from 0
   while (digits_end < text.size() && text[digits_end] >= '0' && text[digits_end] <= '9') {
     ++digits_end;
   }
   std::uint64_t factor = 1;
+  // mutate: next-line rel.gt.ne: digits_end is unsigned
   bool unit_ok = digits_end > 0 && digits_end + 1 >= text.size();
+  // mutate: next-line rel.lt.ne: digits_end never passes text.size()
   if (unit_ok && digits_end < text.size()) {
     unit_ok = false;
+    // mutate: next-line rel.lt.ne: i steps by one from 0
     for (std::size_t i = 0; i < n_units; ++i) {
       if (units[i].suffix == text[digits_end]) {
         factor = units[i].factor;
@@ -38,6 +42,7 @@ Result<std::uint64_t> parse_scaled(std::string_view text, const UnitScale* units
                            std::to_string(max / factor) + " in that unit)",
                        text);
   };
+  // mutate: next-line rel.lt.ne: i steps by one from 0
   for (std::size_t i = 0; i < digits_end; ++i) {
     const auto digit = static_cast<std::uint64_t>(text[i] - '0');
     if (value > (max - digit) / 10) return out_of_range();
