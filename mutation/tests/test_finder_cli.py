@@ -52,6 +52,9 @@ SCOPED = """int s(int x, int n) {
   // mutate: off arith: region of one family
   x = x * 4 - 5;
   // mutate: on
+  // mutate: next-line arith.add.sub: a reason that goes on
+  // over a second comment line
+  x = x + 6;  // a trailing comment does not make a line a comment line
   return x;
 }
 """
@@ -130,7 +133,8 @@ class HandWrittenProject(unittest.TestCase):
             (8, "rel.lt.le", "stacked, second"), (8, "rel.lt.ne", "stacked, first"),
             (12, "arith.sub.add", "fd: a plain reason with a colon"),
             (12, "lit.int.zero", "fd: a plain reason with a colon"),
-            (14, "arith.mul.div", "region of one family"), (14, "arith.sub.add", "region of one family")])
+            (14, "arith.mul.div", "region of one family"), (14, "arith.sub.add", "region of one family"),
+            (18, "arith.add.sub", "a reason that goes on")])
         kept = sorted((m["line"], m["operator"]) for m in points["mutants"])
         self.assertIn((3, "lit.int.zero"), kept)      # not named on line 3
         self.assertIn((5, "rel.lt.le"), kept)         # rel.lt.ne is not rel.lt.le

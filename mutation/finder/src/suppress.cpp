@@ -77,6 +77,13 @@ bool Suppressions::Directive::covers(std::string_view op) const {
 Suppressions::Suppressions(const SourceText& text, std::vector<std::string>& warnings) {
   std::optional<Region> open;
   std::vector<std::pair<unsigned, Directive>> next_line_comments;
+  std::set<unsigned> comment_lines;  // lines holding nothing but a // comment
+  for (const Comment& comment : text.comments()) {
+    if (!comment.line) continue;
+    auto [comment_line, column] = text.line_column(comment.span.begin);
+    std::string_view before = text.text(Span{comment.span.begin - (column - 1), comment.span.begin});
+    if (trim(before).empty()) comment_lines.insert(comment_line);
+  }
   for (const Comment& comment : text.comments()) {
     if (!comment.line) continue;
     std::string_view body = text.text(comment.span);
@@ -127,9 +134,8 @@ Suppressions::Suppressions(const SourceText& text, std::vector<std::string>& war
     }
   }
   if (open) regions_.push_back(std::move(*open));
-  // A stack of next-line comments applies to the first line below it that holds none.
-  std::set<unsigned> comment_lines;
-  for (const auto& [line, d] : next_line_comments) comment_lines.insert(line);
+  // A next-line comment applies to the first line below it that is not only a comment: its
+  // reason may go on over more comment lines, and next-line comments may be stacked.
   for (auto& [line, d] : next_line_comments) {
     unsigned target = line + 1;
     while (comment_lines.count(target)) ++target;

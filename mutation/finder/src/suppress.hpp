@@ -4,9 +4,10 @@
 //   // mutate: next-line [OPERATORS:] [REASON]  no points on the next line
 // OPERATORS, when given, is a comma-separated list of operator names or families at dot
 // boundaries ("rel.lt.ne", "lit.int", "rel"), as for --operators; then only those mutants are
-// suppressed and the others on the line stay. Stacked next-line comments all apply to the first
-// line after them that is not itself one. The reason is the rest of the comment, after an
-// optional leading "-", "—" or ":".
+// suppressed and the others on the line stay. "next-line" means the first line below that is
+// not only a // comment, so next-line comments can be stacked and a long reason can go on in
+// plain comment lines (only its first line is reported). The reason is the rest of the
+// comment, after an optional leading "-", "—" or ":".
 #pragma once
 
 #include <map>
