@@ -3,12 +3,23 @@
 // descriptor fallback when no directory can be made, and what closing leaves behind.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -17,6 +28,7 @@
 
 #include "host/library.hpp"
 #include "sqlink/limits.hpp"
+#include "support/free_stdin.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sqlink::host_detail {
@@ -259,6 +271,170 @@ TEST_F(HostLibraryTest, AnAllowedDirectoryRemovedAfterTheCheckIsNotFoundWhenOpen
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, Errc::not_found);
 }
+
+// ---- opening the checked file (allowlist.cpp)
+
+// How many descriptors this process has open.
+int open_descriptors() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n - 1;  // the directory_iterator's own
+}
+
+bool same_inode(int fd, const std::string& path) {
+  struct stat by_fd {}, by_path {};
+  return ::fstat(fd, &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 &&
+         by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev;
+}
+
+// A daemon's situation: descriptor 0 free, so the allowed directory is opened as 0. It is a
+// descriptor like any other, and it is closed afterwards.
+TEST_F(HostLibraryTest, TheFileOpensWithDescriptorZeroFreeAndLeavesItFree) {
+  const std::string file = libs_ + "/fx_alpha.so";
+  fs::copy_file(SQLINK_FX_ALPHA, file);
+  Result<CheckedLibrary> checked = check_library_path(file, {libs_});
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  bool opened_ok = false;
+  bool right_file = false;
+  bool zero_free_after = false;
+  {
+    testing::FreeStdin free_stdin;
+    {
+      Result<OpenedLibrary> opened = open_library(*checked);
+      opened_ok = opened.ok();
+      right_file = opened_ok && opened->file.get() > 0 && same_inode(opened->file.get(), file);
+    }
+    zero_free_after = testing::FreeStdin::zero_is_free();
+  }
+  EXPECT_TRUE(opened_ok);
+  EXPECT_TRUE(right_file);
+  EXPECT_TRUE(zero_free_after);
+}
+
+// errno is not cleared by calls that succeed: one left at ENOSYS by earlier code must not
+// make the host open the file a second time (and leak the first descriptor).
+TEST_F(HostLibraryTest, AStaleEnosysDoesNotOpenTheFileTwice) {
+  const std::string file = libs_ + "/fx_alpha.so";
+  fs::copy_file(SQLINK_FX_ALPHA, file);
+  Result<CheckedLibrary> checked = check_library_path(file, {libs_});
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  const int before = open_descriptors();
+  {
+    errno = ENOSYS;
+    Result<OpenedLibrary> opened = open_library(*checked);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    EXPECT_EQ(open_descriptors(), before + 1);
+  }
+  EXPECT_EQ(open_descriptors(), before);
+}
+
+#if defined(__x86_64__)
+// Makes openat2 fail with ENOSYS in this process from now on, as on a kernel without it.
+bool without_openat2() {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
+// The cases of the walk without openat2, each run in a child process (the filter cannot be
+// lifted); returns what went wrong, empty when all went right. `keep` (above 5) stays open.
+std::string walk_cases(const std::string& libs, unsigned keep) {
+  if (!without_openat2()) return "cannot install the seccomp filter";
+  const std::string nested = libs + "/a/b/fx_alpha.so";
+  const std::string direct = libs + "/fx_alpha.so";
+  auto check = [&](const std::string& path) {
+    Result<CheckedLibrary> checked = check_library_path(path, {libs});
+    if (!checked) std::abort();
+    return *checked;
+  };
+  auto code_of = [](const Result<OpenedLibrary>& r) {
+    return r.ok() ? std::string("ok") : std::string(errc_name(r.error().code)) + ": " + r.error().message;
+  };
+  // Beneath several directories, and directly in the allowed one: the right file, nothing leaked.
+  for (const std::string& path : {nested, direct}) {
+    const CheckedLibrary checked = check(path);
+    const int before = open_descriptors();
+    {
+      Result<OpenedLibrary> opened = open_library(checked);
+      if (!opened) return path + ": " + code_of(opened);
+      if (!same_inode(opened->file.get(), path)) return path + ": another file was opened";
+    }
+    if (open_descriptors() != before) return path + ": descriptors leaked";
+  }
+  // A directory on the way replaced by a symlink after the check: not followed.
+  {
+    const CheckedLibrary checked = check(nested);
+    fs::rename(libs + "/a", libs + "/a.real");
+    fs::create_directory_symlink(libs + "/a.real", libs + "/a");
+    Result<OpenedLibrary> opened = open_library(checked);
+    fs::remove(libs + "/a");
+    fs::rename(libs + "/a.real", libs + "/a");
+    if (opened || opened.error().code != Errc::outside_root) return "symlink: " + code_of(opened);
+  }
+  // A directory on the way removed after the check.
+  {
+    const CheckedLibrary checked = check(nested);
+    fs::rename(libs + "/a", libs + "/a.gone");
+    Result<OpenedLibrary> opened = open_library(checked);
+    fs::rename(libs + "/a.gone", libs + "/a");
+    if (opened || opened.error().code != Errc::not_found) return "removed: " + code_of(opened);
+  }
+  // Out of descriptors: at the copy of the directory, then at the first directory on the way.
+  const std::string emfile = std::strerror(EMFILE);
+  const CheckedLibrary direct_checked = check(direct);
+  const CheckedLibrary nested_checked = check(nested);
+  ::close_range(3, keep - 1, 0);
+  ::close_range(keep + 1, ~0U, 0);
+  rlimit was{};
+  if (::getrlimit(RLIMIT_NOFILE, &was) != 0) return "cannot read RLIMIT_NOFILE";
+  for (rlim_t limit : {rlim_t{4}, rlim_t{5}}) {
+    const rlimit low{limit, was.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &low) != 0) return "cannot lower RLIMIT_NOFILE";
+    Result<OpenedLibrary> opened = open_library(limit == 4 ? direct_checked : nested_checked);
+    if (opened || opened.error().code != Errc::io_error ||
+        opened.error().message.find(emfile) == std::string::npos) {
+      return "descriptor limit " + std::to_string(limit) + ": " + code_of(opened);
+    }
+  }
+  return {};
+}
+
+TEST_F(HostLibraryTest, WithoutOpenat2TheFileIsOpenedOneComponentAtATime) {
+  fs::create_directories(libs_ + "/a/b");
+  fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/a/b/fx_alpha.so");
+  fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/fx_alpha.so");
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    constexpr int kReport = 100;
+    ::dup2(report[1], kReport);
+    const std::string failure = walk_cases(libs_, kReport);
+    if (!failure.empty()) {
+      [[maybe_unused]] const ssize_t n = ::write(kReport, failure.data(), failure.size());
+    }
+    ::_exit(failure.empty() ? 0 : 1);
+  }
+  ::close(report[1]);
+  std::string failure;
+  char buffer[512];
+  for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) failure.append(buffer, n);
+  ::close(report[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << " " << failure;
+}
+#endif
 
 }  // namespace
 }  // namespace sqlink::host_detail
