@@ -1,7 +1,7 @@
 # The host module's tests, and the fixture extensions they load: plain C with
 # SQLITE_EXTENSION_INIT1/2, built as MODULE libraries named like a real extension (fx_alpha.so).
 set(SQLINK_HOST_FIXTURES fx_alpha fx_beta fx_nodecl fx_kinds fx_hooks fx_fail fx_wide fx_direct
-                          fx_probe)
+                          fx_probe fx_decl)
 foreach(fx IN LISTS SQLINK_HOST_FIXTURES)
   add_library(sqlink_${fx} MODULE fixtures/ext/${fx}.c)
   set_target_properties(sqlink_${fx} PROPERTIES PREFIX "" OUTPUT_NAME ${fx}

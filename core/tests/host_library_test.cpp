@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -20,6 +21,7 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -27,6 +29,7 @@
 #include <vector>
 
 #include "host/library.hpp"
+#include "sqlink/host.hpp"
 #include "sqlink/limits.hpp"
 #include "support/free_stdin.hpp"
 #include "support/temp_dir.hpp"
@@ -272,6 +275,35 @@ TEST_F(HostLibraryTest, AnAllowedDirectoryRemovedAfterTheCheckIsNotFoundWhenOpen
   EXPECT_EQ(opened.error().code, Errc::not_found);
 }
 
+// Runs `body` in a child process, for what cannot be undone in this one (a seccomp filter, a
+// mount namespace); returns its failure, empty when it succeeded. Descriptor 100 is its report.
+std::string in_child(const std::function<std::string()>& body) {
+  constexpr int kReport = 100;
+  int report[2];
+  if (::pipe(report) != 0) return "cannot make a pipe";
+  const pid_t child = ::fork();
+  if (child < 0) return "cannot fork";
+  if (child == 0) {
+    ::dup2(report[1], kReport);
+    const std::string failure = body();
+    if (!failure.empty()) {
+      [[maybe_unused]] const ssize_t n = ::write(kReport, failure.data(), failure.size());
+    }
+    ::_exit(failure.empty() ? 0 : 1);
+  }
+  ::close(report[1]);
+  std::string failure;
+  char buffer[512];
+  for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) failure.append(buffer, n);
+  ::close(report[0]);
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child) return "cannot wait for the child";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return "child status " + std::to_string(status) + ": " + failure;
+  }
+  return failure;
+}
+
 // ---- opening the checked file (allowlist.cpp)
 
 // How many descriptors this process has open.
@@ -412,29 +444,89 @@ TEST_F(HostLibraryTest, WithoutOpenat2TheFileIsOpenedOneComponentAtATime) {
   fs::create_directories(libs_ + "/a/b");
   fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/a/b/fx_alpha.so");
   fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/fx_alpha.so");
-  int report[2];
-  ASSERT_EQ(::pipe(report), 0);
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    constexpr int kReport = 100;
-    ::dup2(report[1], kReport);
-    const std::string failure = walk_cases(libs_, kReport);
-    if (!failure.empty()) {
-      [[maybe_unused]] const ssize_t n = ::write(kReport, failure.data(), failure.size());
-    }
-    ::_exit(failure.empty() ? 0 : 1);
-  }
-  ::close(report[1]);
-  std::string failure;
-  char buffer[512];
-  for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) failure.append(buffer, n);
-  ::close(report[0]);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status << " " << failure;
+  EXPECT_EQ(in_child([&] { return walk_cases(libs_, 100); }), "");
 }
 #endif
+
+// ---- without /proc (library.cpp): the path again, after checking it still names the file
+
+// In a mount namespace of its own, with /proc unmounted; returns what went wrong.
+std::string without_proc(const std::string& libs, const std::string& db) {
+  if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+      ::umount2("/proc", MNT_DETACH) != 0) {
+    return "cannot unmount /proc in a namespace of its own";
+  }
+  const std::string file = libs + "/fx_alpha.so";
+  auto opened = [&]() -> std::optional<OpenedLibrary> {
+    Result<CheckedLibrary> checked = check_library_path(file, {libs});
+    if (!checked) return std::nullopt;
+    Result<OpenedLibrary> result = open_library(*checked);
+    if (!result) return std::nullopt;
+    return std::move(*result);
+  };
+  // The same file: loaded by its canonical path.
+  {
+    std::optional<OpenedLibrary> same = opened();
+    if (!same) return "cannot open " + file;
+    Result<SharedObject> object = open_shared_object(std::move(*same));
+    if (!object) return "refused the file it checked: " + object.error().message;
+    if (object->loaded_as != file || object->through_fd || object->keeps_fd) {
+      return "loaded as " + object->loaded_as;
+    }
+    close_shared_object(*object);
+  }
+  // Another file put in its place after the open: refused.
+  {
+    std::optional<OpenedLibrary> replaced = opened();
+    if (!replaced) return "cannot open " + file;
+    fs::copy_file(SQLINK_FX_ALPHA, libs + "/other.so");
+    fs::rename(libs + "/other.so", file);
+    Result<SharedObject> object = open_shared_object(std::move(*replaced));
+    if (object) return "loaded a file put in place of the checked one";
+    if (object.error().code != Errc::outside_root ||
+        object.error().message.find("changed after validation") == std::string::npos) {
+      return "wrong error: " + object.error().message;
+    }
+  }
+  // A session says how it loaded the file.
+  Result<Session> session = Session::open(db, HostPolicy{{libs}});
+  if (!session) return "cannot open the session: " + session.error().message;
+  Result<LoadReport> report = session->load(file);
+  if (!report) return "cannot load: " + report.error().message;
+  for (const std::string& w : report->warnings) {
+    if (w == "/proc is not mounted: " + quoted(file) +
+                 " was loaded by path after re-checking its identity") {
+      return {};
+    }
+  }
+  return "no warning that /proc is missing";
+}
+
+TEST_F(HostLibraryTest, WithoutProcTheCheckedPathIsLoadedOnlyIfItStillNamesTheFile) {
+  fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/fx_alpha.so");
+  EXPECT_EQ(in_child([&] { return without_proc(libs_, tmp_.path() + "/user.db"); }), "");
+}
+
+// ---- declarations read from the object (library.cpp)
+
+TEST_F(HostLibraryTest, DeclarationsAreReadWithinBoundsOrNotAtAll) {
+  const std::string file = libs_ + "/fx_decl.so";
+  fs::copy_file(SQLINK_FX_DECL, file);
+  Result<CheckedLibrary> checked = check_library_path(file, {libs_});
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  Result<OpenedLibrary> opened = open_library(*checked);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Result<SharedObject> object = open_shared_object(std::move(*opened));
+  ASSERT_TRUE(object.ok()) << object.error().message;
+  // A pointer to a string longer than any name: read up to one byte past the limit.
+  const std::optional<std::string> expansion = read_declaration(*object, "sqlink_prefix_expansion");
+  ASSERT_TRUE(expansion.has_value());
+  EXPECT_EQ(expansion->size(), limits::kMaxNameBytes + 1);
+  EXPECT_EQ(expansion->rfind("org.sqlink.test.decl.0123456789", 0), 0u) << *expansion;
+  // An address in the object that no symbol covers: present, but nothing is read.
+  EXPECT_EQ(read_declaration(*object, "sqlink_preferred_prefix"), std::string());
+  close_shared_object(*object);
+}
 
 }  // namespace
 }  // namespace sqlink::host_detail
