@@ -189,7 +189,8 @@ TEST_F(HostLiveNamesTest, ALateWindowFunctionWithOnlyValueAndInverseIsAttributed
   EXPECT_EQ(p.table().create_window_function(db(), "vonly", 1, SQLITE_UTF8, nullptr, nullptr,
                                              nullptr, p.final, p.func, nullptr),
             SQLITE_OK);
-  const BoundName* vonly = find_name(report_of("fx_probe"), "vonly", 1);
+  const LoadReport report = report_of("fx_probe");
+  const BoundName* vonly = find_name(report, "vonly", 1);
   ASSERT_NE(vonly, nullptr);
   EXPECT_EQ(vonly->qualified, "probe__vonly");
 }
@@ -575,6 +576,124 @@ TEST_F(HostLiveNamesTest, TheConnectionReportsExtendedResultCodes) {
   ASSERT_EQ(sqlite3_exec(db(), "INSERT INTO t VALUES (1)", nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_EQ(sqlite3_exec(db(), "INSERT INTO t VALUES (1)", nullptr, nullptr, nullptr),
             SQLITE_CONSTRAINT_UNIQUE);
+}
+
+// ---- more of the same, each after a change of the holder or the prefix
+
+// Registers function f() answering `tag`, and collation f, through `api`.
+int register_f(sqlite3* conn, const sqlite3_api_routines* api, const Probe& p, const char* tag) {
+  const int rc = api->create_function(conn, "f", 0, SQLITE_UTF8, text(tag), p.func, nullptr,
+                                      nullptr);
+  return rc != SQLITE_OK ? rc : api->create_collation(conn, "f", SQLITE_UTF8, nullptr, p.compare);
+}
+
+TEST_F(HostLiveNamesTest, APinMovesAFunctionAndACollationOfTheName) {
+  Probe& a = probe();
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) { return register_f(conn, api, a, "A"); };
+  load(a.path);
+  Probe& b = probe("twin.so");
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) { return register_f(conn, api, b, "B"); };
+  load(b.path, manifest("tb", "org.sqlink.test.twin"));
+  ASSERT_EQ(sql("SELECT f()"), "A");
+  ASSERT_TRUE(session_->prefixes().prefer("f", "tb").ok());
+  EXPECT_EQ(sql("SELECT f()"), "B");
+  const LoadReport twin = report_of("twin");
+  const BoundName* function = find_name(twin, "f", 0);
+  const BoundName* collation = find_name(twin, "f", kCollationArgs);
+  ASSERT_NE(function, nullptr);
+  ASSERT_NE(collation, nullptr);
+  EXPECT_TRUE(function->bare);
+  EXPECT_TRUE(collation->bare);
+  EXPECT_FALSE(find_name(report_of("fx_probe"), "f", kCollationArgs)->bare);
+}
+
+// A failed init gives back what it blocked, and nothing another extension holds.
+TEST_F(HostLiveNamesTest, AFailedInitLeavesTheHolderOfABareNameItWantedInPlace) {
+  Probe& a = probe();
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    return api->create_function(conn, "f", 0, SQLITE_UTF8, text("A"), a.func, nullptr, nullptr);
+  };
+  load(a.path);
+  Probe& b = probe("twin.so");
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    return api->create_function(conn, "f", 0, SQLITE_UTF8, text("B"), b.func, nullptr, nullptr);
+  };
+  *b.init_rc = SQLITE_ERROR;
+  ASSERT_FALSE(session_->load(b.path, manifest("tb", "org.sqlink.test.twin")).ok());
+  Probe& c = probe("third.so");
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    return api->create_function(conn, "f", 0, SQLITE_UTF8, text("C"), c.func, nullptr, nullptr);
+  };
+  load(c.path, manifest("tc", "org.sqlink.test.third"));
+  ASSERT_EQ(sql("SELECT f()"), "A");
+  // Moving the name away from its holder takes it from the holder, which gets a fallback.
+  ASSERT_TRUE(session_->prefixes().prefer("f", "tc").ok());
+  EXPECT_EQ(sql("SELECT f()"), "C");
+  EXPECT_EQ(sql("SELECT fx_probe_f()"), "A");
+  EXPECT_FALSE(find_name(report_of("fx_probe"), "f", 0)->bare);
+}
+
+// Two arities share one fallback; once both are deleted the fallback name is free again.
+TEST_F(HostLiveNamesTest, AFallbackSharedByTwoAritiesIsFreeOnceBothAreDeleted) {
+  ASSERT_EQ(sqlite3_create_function(db(), "f", 0, SQLITE_UTF8, nullptr, answer_app, nullptr,
+                                    nullptr),
+            SQLITE_OK);
+  Probe& p = probe();
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    for (int n : {0, 1}) api->create_function(conn, "f", n, SQLITE_UTF8, nullptr, p.func, nullptr, nullptr);
+    for (int n : {0, 1}) api->create_function(conn, "f", n, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr);
+    return SQLITE_OK;
+  };
+  load(p.path);
+  EXPECT_EQ(p.table().create_function(db(), "fx_probe_f", 0, SQLITE_UTF8, text("own"), p.func,
+                                      nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sql("SELECT fx_probe_f()"), "own");
+}
+
+TEST_F(HostLiveNamesTest, ANewArityAfterARenameJoinsTheRenamedName) {
+  Probe& p = probe();
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    return api->create_function(conn, "f", 0, SQLITE_UTF8, text("f0"), p.func, nullptr, nullptr);
+  };
+  load(p.path);
+  ASSERT_TRUE(session_->prefixes().rename("probe", "np").ok());
+  EXPECT_EQ(p.table().create_function(db(), "f", 1, SQLITE_UTF8, text("f1"), p.func, nullptr,
+                                      nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(sql("SELECT np__f(1)"), "f1");
+  EXPECT_EQ(sql("SELECT np__f()"), "f0");
+}
+
+TEST_F(HostLiveNamesTest, ARegistryThatCannotBeWrittenIsWarnedAboutAfterInit) {
+  Probe& p = probe();
+  load(p.path);
+  ASSERT_EQ(sql("PRAGMA query_only = 1"), "<none>");
+  EXPECT_EQ(p.table().create_function(db(), "late", 0, SQLITE_UTF8, nullptr, p.func, nullptr,
+                                      nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sql("PRAGMA query_only = 0"), "<none>");
+  EXPECT_EQ(sql("SELECT late()"), "probe");  // registered all the same
+  const LoadReport report = report_of("fx_probe");
+  EXPECT_TRUE(has_warning(report, "readonly")) << ::testing::PrintToString(report.warnings);
+}
+
+// The pins cannot be read (their table is gone): each registration and deletion says so.
+TEST_F(HostLiveNamesTest, PinsThatCannotBeReadAreWarnedAboutDuringInit) {
+  Probe& p = probe();
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    EXPECT_EQ(sqlite3_exec(conn, "DROP TABLE __sqlink_prefix_pin", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    for (int n : {0, 1}) api->create_function(conn, "f", n, SQLITE_UTF8, nullptr, p.func, nullptr, nullptr);
+    api->create_function(conn, "f", 0, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr);
+    return SQLITE_OK;
+  };
+  const LoadReport report = load(p.path);
+  // two registrations and a deletion that leaves f(x) wanting the bare name
+  const auto pins = std::count_if(report.warnings.begin(), report.warnings.end(), [](const std::string& w) {
+    return w.find("no such table: __sqlink_prefix_pin") != std::string::npos;
+  });
+  EXPECT_EQ(pins, 3) << ::testing::PrintToString(report.warnings);
 }
 
 }  // namespace
