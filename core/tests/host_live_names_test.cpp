@@ -696,5 +696,27 @@ TEST_F(HostLiveNamesTest, PinsThatCannotBeReadAreWarnedAboutDuringInit) {
   EXPECT_EQ(pins, 3) << ::testing::PrintToString(report.warnings);
 }
 
+// SQLite takes function names of up to 255 bytes. A name whose qualified form fits but whose
+// fallback does not keeps its qualified name only, and says why.
+TEST_F(HostLiveNamesTest, AFallbackSqliteRefusesIsWarnedAbout) {
+  const std::string name(247, 'n');  // "probe__" + 247 = 254 bytes, "fx_probe_" + 247 = 256
+  ASSERT_EQ(sqlite3_create_function(db(), name.c_str(), 0, SQLITE_UTF8, nullptr, answer_app,
+                                    nullptr, nullptr),
+            SQLITE_OK);
+  Probe& p = probe();
+  load(p.path);
+  EXPECT_EQ(p.table().create_function(db(), name.c_str(), 0, SQLITE_UTF8, nullptr, p.func,
+                                      nullptr, nullptr),
+            SQLITE_OK);
+  const LoadReport report = report_of("fx_probe");
+  EXPECT_TRUE(has_warning(report, "cannot bind the fallback function 'fx_probe_" + name + "': "))
+      << ::testing::PrintToString(report.warnings);
+  const BoundName* bound = find_name(report, name, 0);
+  ASSERT_NE(bound, nullptr);
+  EXPECT_EQ(bound->fallback, std::nullopt);
+  EXPECT_EQ(sql("SELECT probe__" + name + "()"), "probe");
+  EXPECT_EQ(sql("SELECT " + name + "()"), "app");
+}
+
 }  // namespace
 }  // namespace sqlink
