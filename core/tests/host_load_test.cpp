@@ -626,6 +626,16 @@ TEST_F(HostLoadTest, ALoadThatFailsAfterDlopenUnloadsTheObject) {
   EXPECT_TRUE(mapped(fixture(SQLINK_FX_ALPHA)));  // what loaded stays
 }
 
+TEST_F(HostLoadTest, ALoadWhosePrefixCannotBeLookedUpUnloadsTheObject) {
+  ASSERT_EQ(sql("DROP TABLE __sqlink_prefix"), "<none>");
+  const std::string path = fixture(SQLINK_FX_ALPHA);
+  Result<LoadReport> report = session_->load(path);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find("__sqlink_prefix"), std::string::npos)
+      << report.error().message;
+  EXPECT_FALSE(mapped(path));
+}
+
 // The error message an init hands back is SQLite memory the host frees.
 TEST_F(HostLoadTest, AFailedInitsMessageIsFreed) {
   const std::string failing = fixture(SQLINK_FX_FAIL);
