@@ -7,6 +7,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -21,10 +22,12 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <atomic>
 #include <functional>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -438,6 +441,53 @@ std::string walk_cases(const std::string& libs, unsigned keep) {
     }
   }
   return {};
+}
+
+// openat2 answers EAGAIN when a rename races the resolution. Here a supervisor thread answers
+// every openat2 of this process with EAGAIN (seccomp user notification), counting the calls:
+// the host retries, a bounded number of times, then reports the error.
+std::string retried_cases(const std::string& libs) {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "cannot set no_new_privs";
+  const int listener = static_cast<int>(
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+  if (listener < 0) return "cannot install the seccomp filter";
+  constexpr int kGiveUp = 100;  // then ENOENT, so that an endless retry ends
+  std::atomic<int> calls{0};
+  std::thread([&calls, listener] {
+    while (true) {
+      seccomp_notif request{};
+      if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) return;
+      seccomp_notif_resp response{};
+      response.id = request.id;
+      response.error = ++calls < kGiveUp ? -EAGAIN : -ENOENT;
+      ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response);
+    }
+  }).detach();
+  Result<CheckedLibrary> checked = check_library_path(libs + "/fx_alpha.so", {libs});
+  if (!checked) return "cannot check: " + checked.error().message;
+  Result<OpenedLibrary> opened = open_library(*checked);
+  if (opened) return "opened despite EAGAIN";
+  if (opened.error().code != Errc::io_error ||
+      opened.error().message.find(std::strerror(EAGAIN)) == std::string::npos) {
+    return "wrong error: " + opened.error().message;
+  }
+  if (calls != 8) return "openat2 was tried " + std::to_string(calls.load()) + " times";
+  return {};
+}
+
+TEST_F(HostLibraryTest, AnOpenat2RacingARenameIsRetriedEightTimes) {
+  fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/fx_alpha.so");
+  EXPECT_EQ(in_child([&] { return retried_cases(libs_); }), "");
 }
 
 TEST_F(HostLibraryTest, WithoutOpenat2TheFileIsOpenedOneComponentAtATime) {
