@@ -25,6 +25,7 @@ sqlink_host_test(host_allowlist_test SOURCES host_allowlist_test.cpp LABELS unit
 sqlink_host_test(host_load_test SOURCES host_load_test.cpp LABELS unit)
 sqlink_host_test(host_library_test SOURCES host_library_test.cpp LABELS unit)
 sqlink_test(host_destroy_pool_test SOURCES host_destroy_pool_test.cpp LABELS unit)
+sqlink_test(host_api_table_test SOURCES host_api_table_test.cpp LABELS unit)
 sqlink_host_test(host_prefer_test SOURCES host_prefer_test.cpp LABELS unit)
 sqlink_host_test(host_live_names_test SOURCES host_live_names_test.cpp LABELS unit)
 sqlink_host_test(host_pcre_test SOURCES host_pcre_test.cpp LABELS unit)
