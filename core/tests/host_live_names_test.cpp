@@ -718,5 +718,30 @@ TEST_F(HostLiveNamesTest, AFallbackSqliteRefusesIsWarnedAbout) {
   EXPECT_EQ(sql("SELECT " + name + "()"), "app");
 }
 
+// A name registered behind the table's back during init looks free to the host; SQLite will
+// not replace it while a statement runs, so the bare name cannot be bound, and that is said.
+TEST_F(HostLiveNamesTest, ABareNameSqliteWillNotReplaceNowIsWarnedAbout) {
+  Probe& p = probe();
+  int rc = -1;
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    EXPECT_EQ(sqlite3_create_function(conn, "g", 0, SQLITE_UTF8, nullptr, answer_app, nullptr,
+                                      nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* running = nullptr;
+    sqlite3_prepare_v2(conn, "SELECT 1 UNION ALL SELECT 2", -1, &running, nullptr);
+    EXPECT_EQ(sqlite3_step(running), SQLITE_ROW);
+    rc = api->create_function(conn, "g", 0, SQLITE_UTF8, nullptr, p.func, nullptr, nullptr);
+    sqlite3_finalize(running);
+    return SQLITE_OK;
+  };
+  const LoadReport report = load(p.path);
+  EXPECT_EQ(rc, SQLITE_OK);
+  EXPECT_TRUE(has_warning(report, "cannot bind the bare function 'g': "))
+      << ::testing::PrintToString(report.warnings);
+  EXPECT_EQ(sql("SELECT g()"), "app");
+  EXPECT_EQ(sql("SELECT probe__g()"), "probe");
+  EXPECT_EQ(sql("SELECT fx_probe_g()"), "probe");
+}
+
 }  // namespace
 }  // namespace sqlink
