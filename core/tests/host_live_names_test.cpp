@@ -743,5 +743,36 @@ TEST_F(HostLiveNamesTest, ABareNameSqliteWillNotReplaceNowIsWarnedAbout) {
   EXPECT_EQ(sql("SELECT fx_probe_g()"), "probe");
 }
 
+// Moving a bare name away takes it from the arities its holder has bound bare, and leaves
+// alone an arity of the name the holder could not bind (one registered behind the table's back).
+TEST_F(HostLiveNamesTest, MovingABareNameTouchesOnlyTheAritiesTheHolderHadBound) {
+  Probe& a = probe();
+  Probe& b = probe("twin.so");
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    return api->create_function(conn, "f", 0, SQLITE_UTF8, text("B"), b.func, nullptr, nullptr);
+  };
+  load(b.path, manifest("tb", "org.sqlink.test.twin"));  // known to the registry from now on
+  open_session();
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    EXPECT_EQ(sqlite3_create_function(conn, "f", 1, SQLITE_UTF8, nullptr, answer_app, nullptr,
+                                      nullptr),
+              SQLITE_OK);
+    sqlite3_stmt* running = nullptr;
+    sqlite3_prepare_v2(conn, "SELECT 1 UNION ALL SELECT 2", -1, &running, nullptr);
+    EXPECT_EQ(sqlite3_step(running), SQLITE_ROW);
+    for (int n : {0, 1}) api->create_function(conn, "f", n, SQLITE_UTF8, text("A"), a.func, nullptr, nullptr);
+    sqlite3_finalize(running);
+    return SQLITE_OK;
+  };
+  load(a.path);
+  ASSERT_EQ(sql("SELECT f()"), "A");
+  ASSERT_EQ(sql("SELECT f(1)"), "app");  // the bare f(x) could not be bound
+  // Pinned to an extension not loaded here: nobody holds the name any more.
+  ASSERT_TRUE(session_->prefixes().prefer("f", "tb").ok());
+  EXPECT_EQ(sql("SELECT f()").rfind("ERROR:", 0), 0u);
+  EXPECT_EQ(sql("SELECT fx_probe_f()"), "A");
+  EXPECT_EQ(sql("SELECT f(1)"), "app");
+}
+
 }  // namespace
 }  // namespace sqlink
