@@ -774,5 +774,29 @@ TEST_F(HostLiveNamesTest, MovingABareNameTouchesOnlyTheAritiesTheHolderHadBound)
   EXPECT_EQ(sql("SELECT f(1)"), "app");
 }
 
+// A bare name its holder lost is free: here it is the qualified name a rename then needs.
+TEST_F(HostLiveNamesTest, ABareNameMovedAwayIsFreeForARenameThatNeedsIt) {
+  Probe& a = probe();
+  Probe& b = probe("twin.so");
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    return api->create_function(conn, "np__x", 0, SQLITE_UTF8, text("B"), b.func, nullptr, nullptr);
+  };
+  load(b.path, manifest("tb", "org.sqlink.test.twin"));  // known to the registry from now on
+  open_session();
+  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
+    api->create_function(conn, "np__x", 0, SQLITE_UTF8, text("bare"), a.func, nullptr, nullptr);
+    return api->create_function(conn, "x", 0, SQLITE_UTF8, text("x"), a.func, nullptr, nullptr);
+  };
+  load(a.path);
+  ASSERT_EQ(sql("SELECT np__x()"), "bare");
+  // Pinned to an extension not loaded here: the probe loses the bare name.
+  ASSERT_TRUE(session_->prefixes().prefer("np__x", "tb").ok());
+  ASSERT_TRUE(missing("SELECT np__x()"));
+  Result<void> renamed = session_->prefixes().rename("probe", "np");
+  ASSERT_TRUE(renamed.ok()) << renamed.error().message;
+  EXPECT_EQ(sql("SELECT np__x()"), "x");
+  EXPECT_EQ(sql("SELECT np__np__x()"), "bare");
+}
+
 }  // namespace
 }  // namespace sqlink
