@@ -1,6 +1,8 @@
 // The host's dlopen() layer (host/library.cpp) seen directly: the symlink it loads through
 // (where it is made, how the file name is spelt, that it is gone afterwards), the /proc
-// descriptor fallback when no directory can be made, and what closing leaves behind.
+// descriptor fallback when no directory can be made, what closing leaves behind, loading by
+// path where /proc is missing, and the declarations it reads. Also the opening of the checked
+// file (host/allowlist.cpp): with descriptor 0 free, with openat2 retried or missing.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <linux/audit.h>
