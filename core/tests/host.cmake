@@ -1,6 +1,7 @@
 # The host module's tests, and the fixture extensions they load: plain C with
 # SQLITE_EXTENSION_INIT1/2, built as MODULE libraries named like a real extension (fx_alpha.so).
-set(SQLINK_HOST_FIXTURES fx_alpha fx_beta fx_nodecl fx_kinds fx_hooks fx_fail fx_wide fx_direct)
+set(SQLINK_HOST_FIXTURES fx_alpha fx_beta fx_nodecl fx_kinds fx_hooks fx_fail fx_wide fx_direct
+                          fx_probe fx_decl)
 foreach(fx IN LISTS SQLINK_HOST_FIXTURES)
   add_library(sqlink_${fx} MODULE fixtures/ext/${fx}.c)
   set_target_properties(sqlink_${fx} PROPERTIES PREFIX "" OUTPUT_NAME ${fx}
@@ -24,7 +25,9 @@ sqlink_host_test(host_allowlist_test SOURCES host_allowlist_test.cpp LABELS unit
 sqlink_host_test(host_load_test SOURCES host_load_test.cpp LABELS unit)
 sqlink_host_test(host_library_test SOURCES host_library_test.cpp LABELS unit)
 sqlink_test(host_destroy_pool_test SOURCES host_destroy_pool_test.cpp LABELS unit)
+sqlink_test(host_api_table_test SOURCES host_api_table_test.cpp LABELS unit)
 sqlink_host_test(host_prefer_test SOURCES host_prefer_test.cpp LABELS unit)
+sqlink_host_test(host_live_names_test SOURCES host_live_names_test.cpp LABELS unit)
 sqlink_host_test(host_pcre_test SOURCES host_pcre_test.cpp LABELS unit)
 sqlink_host_test(host_spatialite_test SOURCES host_spatialite_test.cpp LABELS slow)
 

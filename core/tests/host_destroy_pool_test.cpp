@@ -82,5 +82,34 @@ TEST_F(DestroyPool, DifferentDestructorsForOneUserDataArePooledApart) {
   EXPECT_EQ(g_calls[p()], 101);
 }
 
+// An alias added with no call open (a pin or a rename re-binding a name) owes no call itself,
+// and leaves nothing behind once dropped.
+TEST_F(DestroyPool, AnAliasAddedOutsideACallOwesNothingAndLeavesNothing) {
+  pool_add_alias(p(), count);
+  pool_drop_alias(p(), count);
+  EXPECT_EQ(g_calls[p()], 0);
+  pool_open(p(), count);
+  pool_add_alias(p(), count);
+  pool_close(p(), count, true);
+  pool_drop_alias(p(), count);
+  EXPECT_EQ(g_calls[p()], 1);
+}
+
+TEST_F(DestroyPool, TheTrampolineChargesTheFirstPoolWithAnAliasLeft) {
+  pool_open(p(), count);
+  pool_add_alias(p(), count);
+  pool_close(p(), count, true);  // one alias left
+  pool_open(p(), count_other);
+  pool_add_alias(p(), count_other);
+  pool_add_alias(p(), count_other);
+  pool_close(p(), count_other, true);  // two aliases left
+  pool_destroy_trampoline(p());
+  EXPECT_EQ(g_calls[p()], 1);  // the first pool's last alias
+  pool_destroy_trampoline(p());
+  EXPECT_EQ(g_calls[p()], 1);
+  pool_destroy_trampoline(p());
+  EXPECT_EQ(g_calls[p()], 101);
+}
+
 }  // namespace
 }  // namespace sqlink::host_detail

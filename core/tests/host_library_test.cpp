@@ -1,22 +1,43 @@
 // The host's dlopen() layer (host/library.cpp) seen directly: the symlink it loads through
 // (where it is made, how the file name is spelt, that it is gone afterwards), the /proc
-// descriptor fallback when no directory can be made, and what closing leaves behind.
+// descriptor fallback when no directory can be made, what closing leaves behind, loading by
+// path where /proc is missing, and the declarations it reads. Also the opening of the checked
+// file (host/allowlist.cpp): with descriptor 0 free, with openat2 retried or missing.
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <cstddef>
 #include <cstdio>
+#include <cstring>
+#include <atomic>
+#include <functional>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "host/library.hpp"
+#include "sqlink/host.hpp"
 #include "sqlink/limits.hpp"
+#include "support/free_stdin.hpp"
 #include "support/temp_dir.hpp"
 
 namespace sqlink::host_detail {
@@ -258,6 +279,310 @@ TEST_F(HostLibraryTest, AnAllowedDirectoryRemovedAfterTheCheckIsNotFoundWhenOpen
   Result<OpenedLibrary> opened = open_library(*checked);
   ASSERT_FALSE(opened.ok());
   EXPECT_EQ(opened.error().code, Errc::not_found);
+}
+
+// Runs `body` in a child process, for what cannot be undone in this one (a seccomp filter, a
+// mount namespace); returns its failure, empty when it succeeded. Descriptor 100 is its report.
+std::string in_child(const std::function<std::string()>& body) {
+  constexpr int kReport = 100;
+  int report[2];
+  if (::pipe(report) != 0) return "cannot make a pipe";
+  const pid_t child = ::fork();
+  if (child < 0) return "cannot fork";
+  if (child == 0) {
+    ::dup2(report[1], kReport);
+    const std::string failure = body();
+    if (!failure.empty()) {
+      [[maybe_unused]] const ssize_t n = ::write(kReport, failure.data(), failure.size());
+    }
+    ::_exit(failure.empty() ? 0 : 1);
+  }
+  ::close(report[1]);
+  std::string failure;
+  char buffer[512];
+  for (ssize_t n; (n = ::read(report[0], buffer, sizeof buffer)) > 0;) failure.append(buffer, n);
+  ::close(report[0]);
+  int status = 0;
+  if (::waitpid(child, &status, 0) != child) return "cannot wait for the child";
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return "child status " + std::to_string(status) + ": " + failure;
+  }
+  return failure;
+}
+
+// ---- opening the checked file (allowlist.cpp)
+
+// How many descriptors this process has open.
+int open_descriptors() {
+  int n = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator("/proc/self/fd")) ++n;
+  return n - 1;  // the directory_iterator's own
+}
+
+bool same_inode(int fd, const std::string& path) {
+  struct stat by_fd {}, by_path {};
+  return ::fstat(fd, &by_fd) == 0 && ::stat(path.c_str(), &by_path) == 0 &&
+         by_fd.st_ino == by_path.st_ino && by_fd.st_dev == by_path.st_dev;
+}
+
+// A daemon's situation: descriptor 0 free, so the allowed directory is opened as 0. It is a
+// descriptor like any other, and it is closed afterwards.
+TEST_F(HostLibraryTest, TheFileOpensWithDescriptorZeroFreeAndLeavesItFree) {
+  const std::string file = libs_ + "/fx_alpha.so";
+  fs::copy_file(SQLINK_FX_ALPHA, file);
+  Result<CheckedLibrary> checked = check_library_path(file, {libs_});
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  bool opened_ok = false;
+  bool right_file = false;
+  bool zero_free_after = false;
+  {
+    testing::FreeStdin free_stdin;
+    {
+      Result<OpenedLibrary> opened = open_library(*checked);
+      opened_ok = opened.ok();
+      right_file = opened_ok && opened->file.get() > 0 && same_inode(opened->file.get(), file);
+    }
+    zero_free_after = testing::FreeStdin::zero_is_free();
+  }
+  EXPECT_TRUE(opened_ok);
+  EXPECT_TRUE(right_file);
+  EXPECT_TRUE(zero_free_after);
+}
+
+// errno is not cleared by calls that succeed: one left at ENOSYS by earlier code must not
+// make the host open the file a second time (and leak the first descriptor).
+TEST_F(HostLibraryTest, AStaleEnosysDoesNotOpenTheFileTwice) {
+  const std::string file = libs_ + "/fx_alpha.so";
+  fs::copy_file(SQLINK_FX_ALPHA, file);
+  Result<CheckedLibrary> checked = check_library_path(file, {libs_});
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  const int before = open_descriptors();
+  {
+    errno = ENOSYS;
+    Result<OpenedLibrary> opened = open_library(*checked);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    EXPECT_EQ(open_descriptors(), before + 1);
+  }
+  EXPECT_EQ(open_descriptors(), before);
+}
+
+#if defined(__x86_64__)
+// Makes openat2 fail with ENOSYS in this process from now on, as on a kernel without it.
+bool without_openat2() {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
+// The cases of the walk without openat2, each run in a child process (the filter cannot be
+// lifted); returns what went wrong, empty when all went right. `keep` (above 5) stays open.
+std::string walk_cases(const std::string& libs, unsigned keep) {
+  if (!without_openat2()) return "cannot install the seccomp filter";
+  const std::string nested = libs + "/a/b/fx_alpha.so";
+  const std::string direct = libs + "/fx_alpha.so";
+  auto check = [&](const std::string& path) {
+    Result<CheckedLibrary> checked = check_library_path(path, {libs});
+    if (!checked) std::abort();
+    return *checked;
+  };
+  auto code_of = [](const Result<OpenedLibrary>& r) {
+    return r.ok() ? std::string("ok") : std::string(errc_name(r.error().code)) + ": " + r.error().message;
+  };
+  // Beneath several directories, and directly in the allowed one: the right file, nothing leaked.
+  for (const std::string& path : {nested, direct}) {
+    const CheckedLibrary checked = check(path);
+    const int before = open_descriptors();
+    {
+      Result<OpenedLibrary> opened = open_library(checked);
+      if (!opened) return path + ": " + code_of(opened);
+      if (!same_inode(opened->file.get(), path)) return path + ": another file was opened";
+    }
+    if (open_descriptors() != before) return path + ": descriptors leaked";
+  }
+  // A directory on the way replaced by a symlink after the check: not followed.
+  {
+    const CheckedLibrary checked = check(nested);
+    fs::rename(libs + "/a", libs + "/a.real");
+    fs::create_directory_symlink(libs + "/a.real", libs + "/a");
+    Result<OpenedLibrary> opened = open_library(checked);
+    fs::remove(libs + "/a");
+    fs::rename(libs + "/a.real", libs + "/a");
+    if (opened || opened.error().code != Errc::outside_root) return "symlink: " + code_of(opened);
+  }
+  // A directory on the way removed after the check.
+  {
+    const CheckedLibrary checked = check(nested);
+    fs::rename(libs + "/a", libs + "/a.gone");
+    Result<OpenedLibrary> opened = open_library(checked);
+    fs::rename(libs + "/a.gone", libs + "/a");
+    if (opened || opened.error().code != Errc::not_found) return "removed: " + code_of(opened);
+  }
+  // Out of descriptors: at the copy of the directory, then at the first directory on the way.
+  const std::string emfile = std::strerror(EMFILE);
+  const CheckedLibrary direct_checked = check(direct);
+  const CheckedLibrary nested_checked = check(nested);
+  // UBSan's vptr check, on its first sight of a type, probes memory through a pipe, which the
+  // limit below leaves no descriptor for: let it see the error category first.
+  const std::string warm = std::generic_category().message(EMFILE);
+  if (warm != emfile) return "strerror and the generic category disagree";
+  ::close_range(3, keep - 1, 0);
+  ::close_range(keep + 1, ~0U, 0);
+  rlimit was{};
+  if (::getrlimit(RLIMIT_NOFILE, &was) != 0) return "cannot read RLIMIT_NOFILE";
+  for (rlim_t limit : {rlim_t{4}, rlim_t{5}}) {
+    const rlimit low{limit, was.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &low) != 0) return "cannot lower RLIMIT_NOFILE";
+    Result<OpenedLibrary> opened = open_library(limit == 4 ? direct_checked : nested_checked);
+    if (opened || opened.error().code != Errc::io_error ||
+        opened.error().message.find(emfile) == std::string::npos) {
+      return "descriptor limit " + std::to_string(limit) + ": " + code_of(opened);
+    }
+  }
+  return {};
+}
+
+// openat2 answers EAGAIN when a rename races the resolution. Here a supervisor thread answers
+// every openat2 of this process with EAGAIN (seccomp user notification), counting the calls:
+// the host retries, a bounded number of times, then reports the error.
+std::string retried_cases(const std::string& libs) {
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "cannot set no_new_privs";
+  const int listener = static_cast<int>(
+      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+  if (listener < 0) return "cannot install the seccomp filter";
+  constexpr int kGiveUp = 100;  // then ENOENT, so that an endless retry ends
+  std::atomic<int> calls{0};
+  std::thread([&calls, listener] {
+    while (true) {
+      seccomp_notif request{};
+      if (::ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) return;
+      seccomp_notif_resp response{};
+      response.id = request.id;
+      response.error = ++calls < kGiveUp ? -EAGAIN : -ENOENT;
+      ::ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &response);
+    }
+  }).detach();
+  Result<CheckedLibrary> checked = check_library_path(libs + "/fx_alpha.so", {libs});
+  if (!checked) return "cannot check: " + checked.error().message;
+  Result<OpenedLibrary> opened = open_library(*checked);
+  if (opened) return "opened despite EAGAIN";
+  if (opened.error().code != Errc::io_error ||
+      opened.error().message.find(std::strerror(EAGAIN)) == std::string::npos) {
+    return "wrong error: " + opened.error().message;
+  }
+  if (calls != 8) return "openat2 was tried " + std::to_string(calls.load()) + " times";
+  return {};
+}
+
+TEST_F(HostLibraryTest, AnOpenat2RacingARenameIsRetriedEightTimes) {
+  fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/fx_alpha.so");
+  EXPECT_EQ(in_child([&] { return retried_cases(libs_); }), "");
+}
+
+TEST_F(HostLibraryTest, WithoutOpenat2TheFileIsOpenedOneComponentAtATime) {
+  fs::create_directories(libs_ + "/a/b");
+  fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/a/b/fx_alpha.so");
+  fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/fx_alpha.so");
+  EXPECT_EQ(in_child([&] { return walk_cases(libs_, 100); }), "");
+}
+#endif
+
+// ---- without /proc (library.cpp): the path again, after checking it still names the file
+
+// In a mount namespace of its own, with /proc unmounted; returns what went wrong.
+std::string without_proc(const std::string& libs, const std::string& db) {
+  if (::unshare(CLONE_NEWNS) != 0 || ::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+      ::umount2("/proc", MNT_DETACH) != 0) {
+    return "cannot unmount /proc in a namespace of its own";
+  }
+  const std::string file = libs + "/fx_alpha.so";
+  auto opened = [&]() -> std::optional<OpenedLibrary> {
+    Result<CheckedLibrary> checked = check_library_path(file, {libs});
+    if (!checked) return std::nullopt;
+    Result<OpenedLibrary> result = open_library(*checked);
+    if (!result) return std::nullopt;
+    return std::move(*result);
+  };
+  // The same file: loaded by its canonical path.
+  {
+    std::optional<OpenedLibrary> same = opened();
+    if (!same) return "cannot open " + file;
+    Result<SharedObject> object = open_shared_object(std::move(*same));
+    if (!object) return "refused the file it checked: " + object.error().message;
+    if (object->loaded_as != file || object->through_fd || object->keeps_fd) {
+      return "loaded as " + object->loaded_as;
+    }
+    close_shared_object(*object);
+  }
+  // Another file put in its place after the open: refused.
+  {
+    std::optional<OpenedLibrary> replaced = opened();
+    if (!replaced) return "cannot open " + file;
+    fs::copy_file(SQLINK_FX_ALPHA, libs + "/other.so");
+    fs::rename(libs + "/other.so", file);
+    Result<SharedObject> object = open_shared_object(std::move(*replaced));
+    if (object) return "loaded a file put in place of the checked one";
+    if (object.error().code != Errc::outside_root ||
+        object.error().message.find("changed after validation") == std::string::npos) {
+      return "wrong error: " + object.error().message;
+    }
+  }
+  // A session says how it loaded the file.
+  Result<Session> session = Session::open(db, HostPolicy{{libs}});
+  if (!session) return "cannot open the session: " + session.error().message;
+  Result<LoadReport> report = session->load(file);
+  if (!report) return "cannot load: " + report.error().message;
+  for (const std::string& w : report->warnings) {
+    if (w == "/proc is not mounted: " + quoted(file) +
+                 " was loaded by path after re-checking its identity") {
+      return {};
+    }
+  }
+  return "no warning that /proc is missing";
+}
+
+TEST_F(HostLibraryTest, WithoutProcTheCheckedPathIsLoadedOnlyIfItStillNamesTheFile) {
+  fs::copy_file(SQLINK_FX_ALPHA, libs_ + "/fx_alpha.so");
+  EXPECT_EQ(in_child([&] { return without_proc(libs_, tmp_.path() + "/user.db"); }), "");
+}
+
+// ---- declarations read from the object (library.cpp)
+
+TEST_F(HostLibraryTest, DeclarationsAreReadWithinBoundsOrNotAtAll) {
+  const std::string file = libs_ + "/fx_decl.so";
+  fs::copy_file(SQLINK_FX_DECL, file);
+  Result<CheckedLibrary> checked = check_library_path(file, {libs_});
+  ASSERT_TRUE(checked.ok()) << checked.error().message;
+  Result<OpenedLibrary> opened = open_library(*checked);
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Result<SharedObject> object = open_shared_object(std::move(*opened));
+  ASSERT_TRUE(object.ok()) << object.error().message;
+  // A pointer to a string longer than any name: read up to one byte past the limit.
+  const std::optional<std::string> expansion = read_declaration(*object, "sqlink_prefix_expansion");
+  ASSERT_TRUE(expansion.has_value());
+  EXPECT_EQ(expansion->size(), limits::kMaxNameBytes + 1);
+  EXPECT_EQ(expansion->rfind("org.sqlink.test.decl.0123456789", 0), 0u) << *expansion;
+  // An address in the object that no symbol covers: present, but nothing is read.
+  EXPECT_EQ(read_declaration(*object, "sqlink_preferred_prefix"), std::string());
+  close_shared_object(*object);
 }
 
 }  // namespace

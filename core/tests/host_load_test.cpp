@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -120,6 +122,15 @@ TEST_F(HostLoadTest, ASecondExtensionGetsANumberedPrefixAndFallbackNames) {
   EXPECT_EQ(sql("SELECT group_concat(name || '=' || expansion, ',') FROM (SELECT * FROM "
                 "__sqlink_prefix ORDER BY name)"),
             "fx=org.sqlink.test.alpha,fx2=org.sqlink.test.beta");
+  const std::vector<LoadReport> loaded = session_->loaded();
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(loaded[0].extension_name, "fx_alpha");
+  EXPECT_EQ(loaded[1].extension_name, "fx_beta");
+  for (const LoadReport& report : loaded) {
+    for (const std::string& w : report.warnings) {
+      EXPECT_EQ(w.find("/proc"), std::string::npos) << w;  // loaded through its descriptor
+    }
+  }
 }
 
 TEST_F(HostLoadTest, AFallbackNameAlreadyTakenGetsANumberedSuffix) {
@@ -143,7 +154,7 @@ TEST_F(HostLoadTest, EveryRegistrationIsRecordedInTheRegistry) {
   Result<std::vector<PrefixFunction>> rows = session_->prefixes().functions("fx");
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 5u);
-  EXPECT_GT(rows->front().registered_at, 0);
+  EXPECT_GT(rows->front().registered_at, 1000000000);  // the time of the load, in seconds
   Result<PrefixVerifyReport> verify = session_->prefixes().verify();
   ASSERT_TRUE(verify.ok());
   EXPECT_TRUE(verify->ok()) << verify->issues.size();
@@ -192,8 +203,12 @@ TEST_F(HostLoadTest, AFunctionDeletedDuringInitIsGoneAndOnlyOwnNamesCanBeDeleted
   EXPECT_EQ(sql("SELECT " + p + "__fleeting('a')").rfind("ERROR:", 0), 0u);
   EXPECT_EQ(sql("SELECT fleeting('a')").rfind("ERROR:", 0), 0u);
   EXPECT_EQ(sql("SELECT " + p + "__fleeting('a', 'b')"), "table");
-  EXPECT_EQ(sql("SELECT count(*) FROM __sqlink_prefix_function WHERE function_name = 'fleeting'"),
-            "1");
+  EXPECT_EQ(sql("SELECT group_concat(n_args) FROM __sqlink_prefix_function WHERE function_name = "
+                "'fleeting'"),
+            "2");
+  EXPECT_EQ(sql("SELECT count(*) FROM __sqlink_prefix_function WHERE extension_name = "
+                "'fx_direct'"),
+            "3");  // tabled, fleeting/2, direct_register_late
   EXPECT_EQ(find_name(report, "fleeting", 1), nullptr);
   EXPECT_NE(find_name(report, "fleeting", 2), nullptr);
   // a deletion of a name it never registered is ignored, and said so
@@ -576,6 +591,99 @@ TEST_F(HostLoadTest, AFailedInitPutsBackTheHookItReplaced) {
   const std::vector<int> after = counts(sql("SELECT wide_counts()"));
   ASSERT_EQ(after.size(), 4u);
   EXPECT_EQ(after[0], before[0] + 2);
+}
+
+// ---- what a load leaves in the process
+
+// Whether `path` is mapped into this process (the object is loaded).
+bool mapped(const std::string& path) {
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    if (line.size() >= path.size() && line.compare(line.size() - path.size(), path.size(), path) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+TEST_F(HostLoadTest, ALoadThatFailsAfterDlopenUnloadsTheObject) {
+  // no entry point
+  const std::string renamed = libs_ + "/renamed.so";
+  fs::copy_file(SQLINK_FX_NODECL, renamed);
+  ASSERT_EQ(session_->load(renamed).error().code, Errc::not_found);
+  EXPECT_FALSE(mapped(renamed));
+  // an expansion already loaded
+  load(SQLINK_FX_ALPHA);
+  const std::string again = libs_ + "/alpha_again.so";
+  fs::copy_file(SQLINK_FX_ALPHA, again);
+  ASSERT_EQ(session_->load(again).error().code, Errc::conflict);
+  EXPECT_FALSE(mapped(again));
+  // an init that fails
+  const std::string failing = fixture(SQLINK_FX_FAIL);
+  ASSERT_EQ(session_->load(failing).error().code, Errc::database_error);
+  EXPECT_FALSE(mapped(failing));
+  EXPECT_TRUE(mapped(fixture(SQLINK_FX_ALPHA)));  // what loaded stays
+}
+
+TEST_F(HostLoadTest, ALoadWhosePrefixCannotBeLookedUpUnloadsTheObject) {
+  ASSERT_EQ(sql("DROP TABLE __sqlink_prefix"), "<none>");
+  const std::string path = fixture(SQLINK_FX_ALPHA);
+  Result<LoadReport> report = session_->load(path);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.error().message.find("__sqlink_prefix"), std::string::npos)
+      << report.error().message;
+  EXPECT_FALSE(mapped(path));
+}
+
+// The error message an init hands back is SQLite memory the host frees.
+TEST_F(HostLoadTest, AFailedInitsMessageIsFreed) {
+  const std::string failing = fixture(SQLINK_FX_FAIL);
+  std::vector<sqlite3_int64> used;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_FALSE(session_->load(failing).ok());
+    used.push_back(sqlite3_memory_used());
+  }
+  EXPECT_EQ(used[2], used[1]);
+  EXPECT_EQ(used[3], used[2]);
+}
+
+// Count of this process's descriptors open on `path`.
+int descriptors_on(const std::string& path) {
+  int n = 0;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    if (fs::read_symlink(entry.path(), ec) == path) ++n;
+  }
+  return n;
+}
+
+// With nowhere to make the symlink, the object is loaded by its /proc descriptor name, which
+// glibc records: that descriptor stays open for good.
+TEST_F(HostLoadTest, AnObjectLoadedByItsDescriptorNameKeepsTheDescriptor) {
+  const std::string path = fixture(SQLINK_FX_ALPHA);
+  const char* old = std::getenv("TMPDIR");
+  const std::optional<std::string> saved = old ? std::optional<std::string>(old) : std::nullopt;
+  ::setenv("TMPDIR", (tmp_.path() + "/no/such/dir").c_str(), 1);
+  Result<LoadReport> report = session_->load(path);
+  if (saved) ::setenv("TMPDIR", saved->c_str(), 1);
+  else ::unsetenv("TMPDIR");
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(descriptors_on(path), 1);
+  EXPECT_EQ(sql("SELECT hello()"), "alpha");
+}
+
+TEST(HostSession, ADatabasePathIsLimitedToPathMaxBytes) {
+  testing::TempDir tmp("host-session");
+  const std::string too_long(limits::kMaxPathBytes + 1, 'd');
+  Result<Session> refused = Session::open(too_long, HostPolicy{});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::too_long);
+  std::string at_limit = tmp.path() + "/missing/";
+  at_limit.append(limits::kMaxPathBytes - at_limit.size(), 'd');
+  Result<Session> looked_up = Session::open(at_limit, HostPolicy{});
+  ASSERT_FALSE(looked_up.ok());  // the directory does not exist
+  EXPECT_EQ(looked_up.error().code, Errc::database_error) << looked_up.error().message;
 }
 
 }  // namespace

@@ -3,9 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
+#include "host/internal.hpp"
 #include "sqlink/host.hpp"
+#include "sqlink/limits.hpp"
 
 namespace sqlink {
 namespace {
@@ -31,6 +38,43 @@ TEST(HostNames, EntryPointFollowsSqlitesRule) {
   EXPECT_EQ(default_entry_point("/x/a@[`{~z\x7f.so"), "sqlite3_az_init");
 }
 
+// A path need not end in a NUL: "li" cut out of "/x/lib" is two letters, not a "lib".
+TEST(HostNames, APathCutShortOfALibPrefixKeepsItsLetters) {
+  const std::string_view cut("/x/lib", 5);
+  EXPECT_EQ(default_entry_point(cut), "sqlite3_li_init");
+  EXPECT_EQ(extension_name_from_path(cut), "li");
+}
+
+TEST(HostNames, AsciiLowerChangesExactlyTheLettersAToZ) {
+  EXPECT_EQ(host_detail::ascii_lower("@AZ[az`{\xc3\x89"), "@az[az`{\xc3\x89");
+}
+
+std::vector<std::uint16_t> utf16(std::initializer_list<std::uint16_t> units) {
+  std::vector<std::uint16_t> out(units);
+  out.push_back(0);
+  return out;
+}
+
+TEST(HostNames, Utf16NamesBecomeUtf8WithEveryContinuationByteInPlace) {
+  // U+00E9, U+20AC and U+1F600: the middle bytes differ from the last ones.
+  const auto text = utf16({0x00e9, 0x20ac, 0xd83d, 0xde00});
+  EXPECT_EQ(host_detail::utf16_to_utf8(text.data()), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+}
+
+// Every name is bounded long before SQLite sees it: past four UTF-8 bytes per byte of the
+// name limit, the conversion gives up.
+TEST(HostNames, AUtf16NameLongerThanFourTimesTheLimitIsRefused) {
+  const std::size_t longest = 4 * limits::kMaxNameBytes + 1;
+  std::vector<std::uint16_t> text(longest, u'a');
+  text.push_back(0);
+  const std::optional<std::string> kept = host_detail::utf16_to_utf8(text.data());
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->size(), longest);
+  text.back() = u'a';
+  text.push_back(0);
+  EXPECT_EQ(host_detail::utf16_to_utf8(text.data()), std::nullopt);
+}
+
 TEST(HostNames, ExtensionNameIsTheFileNameUpToTheFirstDot) {
   EXPECT_EQ(extension_name_from_path("/usr/lib/x86_64-linux-gnu/mod_spatialite.so.7"),
             "mod_spatialite");
@@ -52,6 +96,11 @@ TEST(HostNames, EveryRegistrationAndHookEntryIsReplaced) {
   }
   EXPECT_EQ(hook_kind_name(HookKind::commit), "commit");
   EXPECT_EQ(hook_kind_name(HookKind::load_extension), "load_extension");
+}
+
+TEST(HostNames, AHookKindOutsideTheEnumIsUnknown) {
+  EXPECT_EQ(hook_kind_name(static_cast<HookKind>(8)), "unknown");
+  EXPECT_EQ(hook_kind_name(static_cast<HookKind>(1000)), "unknown");
 }
 
 }  // namespace

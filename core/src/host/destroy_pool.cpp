@@ -44,6 +44,7 @@ Pool* find(std::vector<Pool>& list, Destructor destroy) {
 
 // Decrements `pool` (of `user_data`) and, when it empties, returns the calls now owed.
 int drop_locked(Pools& all, void* user_data, std::vector<Pool>& list, Pool& pool) {
+  // mutate: next-line rel.gt.ne: a stored pool always has live >= 1 (incremented as it is made, erased at 0), so --live is never negative
   if (--pool.live > 0) return 0;
   const int owed = pool.owed_calls;
   list.erase(list.begin() + (&pool - list.data()));
@@ -52,6 +53,7 @@ int drop_locked(Pools& all, void* user_data, std::vector<Pool>& list, Pool& pool
 }
 
 void call_owed(Destructor destroy, void* user_data, int owed) {
+  // mutate: next-line rel.lt.ne: owed is never negative: pool_close(owes_call=false) follows its own pool_open, whose +1 it takes back
   for (int i = 0; i < owed; ++i) destroy(user_data);
 }
 
@@ -77,6 +79,7 @@ void pool_add_alias(void* user_data, Destructor destroy) {
 }
 
 void pool_drop_alias(void* user_data, Destructor destroy) {
+  // mutate: next-line lit.int.one: the early returns below call nothing; owed is assigned before call_owed reads it
   int owed = 0;
   {
     Pools& all = pools();
@@ -104,6 +107,7 @@ void pool_close(void* user_data, Destructor destroy, bool owes_call) {
 
 extern "C" void pool_destroy_trampoline(void* user_data) {
   Destructor destroy = nullptr;
+  // mutate: next-line lit.int.one: the early returns below call nothing; owed is assigned before call_owed reads it
   int owed = 0;
   {
     Pools& all = pools();
@@ -114,6 +118,7 @@ extern "C" void pool_destroy_trampoline(void* user_data) {
     // first pool with aliases left is charged.
     Pool* pool = &found->second.front();
     for (Pool& candidate : found->second) {
+      // mutate: next-line rel.gt.false, rel.gt.ge, rel.gt.ne: every stored pool has live >= 1, so the first candidate is taken either way, which is front()
       if (candidate.live > 0) {
         pool = &candidate;
         break;

@@ -80,6 +80,7 @@ void note(Session::Impl& session, sqlite3* db, HookKind kind, GenericFn fn, void
     record.event.extension_name = ext.name;
     record.event.expansion = ext.expansion;
   }
+  // mutate: next-line logic.and.or: refused is true exactly for the two kinds whose restore is null (auto_extension, load_extension, the only callers passing true), so the two operands are always equal
   if (!refused && spec(kind).restore != nullptr) {
     HookSlot& slot = session.hook_slots[static_cast<std::size_t>(kind)];
     record.previous = slot.fn;
@@ -144,6 +145,7 @@ void wrap_progress_handler(sqlite3* db, int n, ProgressFn fn, void* arg) {
 int wrap_auto_extension(void (*entry)(void)) {
   try {
     if (const LoadContext* ctx = current_load(); ctx && ctx->session) {
+      // mutate: next-line lit.int.one: n is only kept in a hook slot, and a refused call never touches one
       note(*ctx->session, nullptr, HookKind::auto_extension, entry, nullptr, 0, true);
     }
   } catch (...) {
@@ -155,6 +157,7 @@ int wrap_load_extension(sqlite3* db, const char* file, const char* proc, char** 
   Session::Impl* session = session_of(db);
   if (session == nullptr) return sqlite3_load_extension(db, file, proc, error);
   try {
+    // mutate: next-line lit.int.one: n is only kept in a hook slot, and a refused call never touches one
     note(*session, db, HookKind::load_extension, nullptr, nullptr, 0, true);
   } catch (...) {
   }

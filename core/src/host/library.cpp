@@ -207,6 +207,7 @@ std::optional<std::string> read_declaration(const SharedObject& object, const ch
     const char* target = nullptr;
     std::memcpy(&target, address, sizeof target);
     Dl_info target_info{};
+    // mutate: next-line logic.and.or: without a target or its dladdr, target_info stays zeroed, and its null dli_fbase never equals the one dladdr1 just set
     if (target != nullptr && dladdr(target, &target_info) != 0 &&
         target_info.dli_fbase == info.dli_fbase) {
       // A string literal has no symbol size: bounded by the longest name accepted, plus one.

@@ -80,15 +80,18 @@ std::optional<std::string> utf16_to_utf8(const void* text) {
   const auto* bytes = static_cast<const unsigned char*>(text);
   std::string out;
   for (std::size_t i = 0;; i += 2) {
+    // mutate: next-line lit.int.one: overwritten by the memcpy on the next line before it is read
     std::uint16_t unit = 0;
     std::memcpy(&unit, bytes + i, sizeof unit);  // the name need not be aligned
     if (unit == 0) return out;
     if (out.size() > 4 * limits::kMaxNameBytes) return std::nullopt;
     std::uint32_t cp = unit;
     if (unit >= 0xd800 && unit <= 0xdbff) {
+      // mutate: next-line lit.int.one: overwritten by the memcpy on the next line before it is read
       std::uint16_t low = 0;
       std::memcpy(&low, bytes + i + 2, sizeof low);
       if (low < 0xdc00 || low > 0xdfff) return std::nullopt;
+      // mutate: next-line arith.sub.add: + adds 0x6c00000 to cp (bits 22+): other bytes mask it off, and in 0xf0 | (cp >> 18) it is 0x1b0, whose bits 4, 5, 7 are set already and bit 8 is cut by the char cast
       cp = 0x10000 + ((static_cast<std::uint32_t>(unit) - 0xd800) << 10) + (low - 0xdc00u);
       i += 2;
     } else if (unit >= 0xdc00 && unit <= 0xdfff) {

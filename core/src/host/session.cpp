@@ -48,6 +48,7 @@ NameSnapshot snapshot(sqlite3* db) {
       "SELECT name FROM pragma_function_list", "SELECT name FROM pragma_collation_list",
       "SELECT name FROM pragma_module_list"};
   NameSnapshot out;
+  // mutate: next-line rel.lt.ne: k steps by one from 0 to out.size()
   for (std::size_t k = 0; k < out.size(); ++k) {
     sqlite3_stmt* stmt = nullptr;
     if (sqlite3_prepare_v2(db, kSql[k], -1, &stmt, nullptr) == SQLITE_OK) {
@@ -80,6 +81,7 @@ LoadReport report_of(const Session::Impl& impl, std::size_t index) {
 }  // namespace
 
 Session::Impl::~Impl() {
+  // mutate: next-line call.void.remove: the registry member is destroyed right after this body anyway; sqlite3_close_v2 defers the close until its statements are finalized, and nothing between reads the connection
   registry.reset();  // its statements must be finalized before the connection closes
   if (db != nullptr) {
     // The destructors of what extensions registered run inside close, so their code must
@@ -125,6 +127,7 @@ PrefixRegistry& Session::prefixes() noexcept { return *impl_->registry; }
 
 std::vector<LoadReport> Session::loaded() const {
   std::vector<LoadReport> out;
+  // mutate: next-line rel.lt.ne: i steps by one from 0 to extensions.size()
   for (std::size_t i = 0; i < impl_->extensions.size(); ++i) {
     if (impl_->extensions[i].live) out.push_back(report_of(*impl_, i));
   }
@@ -223,6 +226,7 @@ Result<LoadReport> Session::load(std::string_view path, const LoadOptions& optio
   }
   const std::size_t index = impl.extensions.size();
   impl.extensions.push_back(std::move(ext));
+  // mutate: next-line call.void.remove: pending_rows is only read during an init; every path out of the previous load cleared it already (here after a success, in undo_extension after a failure)
   impl.pending_rows.clear();
   impl.refresh_foreign();
   const NameSnapshot before = snapshot(impl.db);
@@ -271,6 +275,7 @@ Result<LoadReport> Session::load(std::string_view path, const LoadOptions& optio
     if (written) written = impl.registry->commit(kLoadSavepoint);
     if (!written) impl.registry->rollback(kLoadSavepoint);
   }
+  // mutate: next-line call.void.remove: pending_rows is only read during an init, and the next load clears it before its init
   impl.pending_rows.clear();
   if (!written) return fail(written.error());
 
@@ -278,6 +283,7 @@ Result<LoadReport> Session::load(std::string_view path, const LoadOptions& optio
   loaded.permanent = rc == SQLITE_OK_LOAD_PERMANENTLY;
   host_detail::keep_shared_object(*object);
   const NameSnapshot after = snapshot(impl.db);
+  // mutate: next-line rel.lt.ne: k steps by one from 0 to after.size()
   for (std::size_t k = 0; k < after.size(); ++k) {
     for (const std::string& added : after[k]) {
       if (before[k].count(added) || impl.spaces[k].aliases.count(added)) continue;
