@@ -500,6 +500,25 @@ TEST_F(CasStoreTest, AFileThatIsNotADatabaseIsCorrupt) {
   EXPECT_EQ(r.error().code, Errc::corrupt) << r.error().message;
 }
 
+// SQLite itself takes a 1-byte file for an empty database; the cache must not make one of it.
+TEST_F(CasStoreTest, AFileShorterThanADatabaseHeaderIsCorruptAndLeftAlone) {
+  ASSERT_TRUE(cas_testing::fs::create_directories(dir.file("cache")));
+  for (const std::string& bytes : {std::string("x"), std::string(99, 'y')}) {
+    { std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes; }
+    for (const bool read_only : {false, true}) {
+      CasOptions options;
+      options.read_only = read_only;
+      auto r = CasStore::open(path, options);
+      ASSERT_FALSE(r.ok()) << bytes.size() << " bytes, read_only " << read_only;
+      EXPECT_EQ(r.error().code, Errc::corrupt) << r.error().message;
+      EXPECT_NE(r.error().message.find(quoted(path)), std::string::npos) << r.error().message;
+      EXPECT_NE(r.error().message.find(std::to_string(bytes.size()) + " bytes"), std::string::npos)
+          << r.error().message;
+      EXPECT_EQ(read_file(path), bytes);
+    }
+  }
+}
+
 TEST_F(CasStoreTest, ADirectoryWhereTheFileShouldBeIsRefused) {
   ASSERT_TRUE(cas_testing::fs::create_directories(path));
   auto r = CasStore::open(path);

@@ -114,14 +114,14 @@ Result<Hash> CasStore::put(std::string_view bytes) {
         "SELECT bytes_len = ?2 AND bytes = ?3 FROM __cas_artifact WHERE hash = ?1", doing);
     if (!intact.ok()) return std::move(intact).error();
     // mutate: next-line lit.int.zero: an unbound parameter is NULL and makes the row look damaged;
-    // mutate: next-line lit.int.zero: the repair UPDATE then writes the values an intact row
-    // mutate: next-line lit.int.zero: already holds, which changes nothing
+    // the repair UPDATE then writes the values an intact row
+    // already holds, which changes nothing
     intact->bind_hash(1, hash).bind(2, size).bind_blob_ref(3, bytes);
     auto row = intact->step(doing);
     if (!row.ok()) return std::move(row).error();
     // mutate: next-line lit.int.one: a false "good" only sends an intact row down the repair
-    // mutate: next-line lit.int.one: UPDATE, which writes the values it already holds (SQLite
-    // mutate: next-line lit.int.one: skips identical overwrites): the same row, nothing written
+    // UPDATE, which writes the values it already holds (SQLite
+    // skips identical overwrites): the same row, nothing written
     const bool good = *row && intact->int64(0) == 1;
     if (good) {
       auto touch = s.db.prepare(

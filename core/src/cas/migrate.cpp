@@ -260,7 +260,7 @@ Result<int> read_schema_version(Connection& db, std::string_view shown) {
   if (!found.ok()) return std::move(found).error();
   const std::string text = *found ? std::string(get->text(0)) : std::string();
   // mutate: next-line lit.int.one: from_chars sets version whenever ec is clear, and a set ec is
-  // mutate: next-line lit.int.one: refused by the test below, so the initial value is never read
+  // refused by the test below, so the initial value is never read
   int version = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || version < 1) {
@@ -278,7 +278,7 @@ Result<int> migrate(Connection& db, std::string_view shown) {
     if (!version.ok()) return version;
     if (*version == kCasSchemaVersion) return *version;
     // mutate: next-line rel.gt.ge: the line above has already returned when *version ==
-    // mutate: next-line rel.gt.ge: kCasSchemaVersion
+    // kCasSchemaVersion
     if (*version > kCasSchemaVersion) return schema_too_new_error(shown, *version);
     auto reached = step_once(db, shown, -1);
     if (!reached.ok()) return reached;

@@ -29,13 +29,13 @@ SchemaObject object_of(std::string sql) {
   std::vector<std::string> words;
   std::string word;
   // mutate: next-line rel.lt.ne: i steps by one from 0 and words grows by at most one per step,
-  // mutate: next-line rel.lt.ne: so != stops exactly where < does
+  // so != stops exactly where < does
   for (std::size_t i = 0; i < sql.size() && words.size() < 4; ++i) {
     const char c = sql[i];
     if (is_space(c) || c == '(') {
       if (!word.empty()) words.push_back(std::move(word));
       // mutate: next-line call.void.remove: word was just moved from (libstdc++ leaves a
-      // mutate: next-line call.void.remove: moved-from string empty) or was already empty
+      // moved-from string empty) or was already empty
       word.clear();
       if (c == '(') break;
     } else {
@@ -43,9 +43,9 @@ SchemaObject object_of(std::string sql) {
     }
   }
   // mutate: next-line logic.and.or, rel.lt.le, rel.lt.ne: words only reaches 4 right after a push,
-  // mutate: next-line logic.and.or, rel.lt.le, rel.lt.ne: which leaves word empty; and an empty
-  // mutate: next-line logic.and.or, rel.lt.le, rel.lt.ne: word appended last gives the empty type
-  // mutate: next-line logic.and.or, rel.lt.le, rel.lt.ne: or name a missing word gives
+  // which leaves word empty; and an empty
+  // word appended last gives the empty type
+  // or name a missing word gives
   if (!word.empty() && words.size() < 4) words.push_back(word);
   std::size_t at = 1;
   if (at < words.size() &&

@@ -161,7 +161,7 @@ Connection::Connection(Connection&& other) noexcept
       caching_(other.caching_),
       cache_(std::move(other.cache_)) {
   // mutate: next-line call.void.remove: the map was just moved from; libstdc++ leaves a moved-from
-  // mutate: next-line call.void.remove: unordered_map empty
+  // unordered_map empty
   other.cache_.clear();
 }
 
@@ -172,7 +172,7 @@ Connection& Connection::operator=(Connection&& other) noexcept {
     caching_ = other.caching_;
     cache_ = std::move(other.cache_);
     // mutate: next-line call.void.remove: the map was just moved from; libstdc++ leaves a
-    // mutate: next-line call.void.remove: moved-from unordered_map empty
+    // moved-from unordered_map empty
     other.cache_.clear();
   }
   return *this;
@@ -218,7 +218,7 @@ Result<Stmt> Connection::prepare(std::string_view sql, std::string_view doing) {
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                     // mutate: next-line lit.int.one: PERSISTENT (1) is only
-                                    // mutate: next-line lit.int.one: an allocation hint
+                                    // an allocation hint
                                     keep ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
   if (rc != SQLITE_OK) return sqlite_error(db_, rc, doing);
   if (!keep) return Stmt(db_, stmt, nullptr);

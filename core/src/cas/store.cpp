@@ -21,6 +21,9 @@ namespace {
 
 using cas_detail::Connection;
 
+// The fixed header every SQLite database file starts with.
+constexpr off_t kSqliteHeaderBytes = 100;
+
 bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
@@ -180,13 +183,17 @@ Result<CasStore> CasStore::open(const std::string& path, CasOptions options) {
   if (!options.read_only) {
     if (auto r = require_writable_dir(path, present, shown); !r.ok()) return r.error();
   }
-  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: st_size is never negative;
-  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: the probe of an absent file
-  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: fails to open (no refusal),
-  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: and SQLite reads a 0- or
-  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: 1-byte file as an empty
-  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: database (version 0, no
-  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: refusal)
+  // SQLite takes a 1-byte file for an empty database and would make a new cache of it; a file
+  // shorter than a database header but not empty is something else, and left alone.
+  if (present && st.st_size > 0 && st.st_size < kSqliteHeaderBytes) {
+    return Error::make(Errc::corrupt,
+                       shown + " is not a SQLite database (" + std::to_string(st.st_size) +
+                           " bytes, shorter than a database header); it was left as it is",
+                       path);
+  }
+  // mutate: next-line logic.and.or, rel.gt.ge, rel.gt.ne, lit.int.one: st_size is never negative,
+  // the probe of an absent file fails to open (no refusal), and an empty file is an empty
+  // database (version 0, no refusal)
   if (present && st.st_size > 0) {
     if (auto r = refuse_newer(path, shown); !r.ok()) return r.error();
   }

@@ -41,8 +41,8 @@ class ScratchCopy {
   ScratchCopy& operator=(const ScratchCopy&) = delete;
   ~ScratchCopy() {
     // mutate: next-line call.void.remove: the member destructor closes the connection right after;
-    // mutate: next-line call.void.remove: closing after the unlink writes only to unlinked inodes
-    // mutate: next-line call.void.remove: and leaves no file behind
+    // closing after the unlink writes only to unlinked inodes
+    // and leaves no file behind
     db.close();
     if (!path.empty()) remove_database_files(path);
   }
@@ -62,8 +62,8 @@ Result<void> migrate_copy(Source& src, const std::string& scratch_dir) {
   std::string tmpl = scratch_dir + "/.sqlink-import-XXXXXX";
   const int fd = ::mkstemp(tmpl.data());
   // mutate: next-line rel.lt.le, lit.int.one: open_source() opened the source through SQLite
-  // mutate: next-line rel.lt.le, lit.int.one: first, which puts /dev/null on descriptors 0-2 when
-  // mutate: next-line rel.lt.le, lit.int.one: they are free, so mkstemp() never returns 0
+  // first, which puts /dev/null on descriptors 0-2 when
+  // they are free, so mkstemp() never returns 0
   if (fd < 0) {
     const int err = errno;
     return Error::make(Errc::io_error, "cannot create a scratch copy of " + src.shown + " in " +

@@ -31,7 +31,7 @@ class NoWait {
 
 void count_hit(CasStore::Impl& impl) {
   // mutate: next-line lit.int.zero: pending_hits is at least 1 after the increment, so max(0, n)
-  // mutate: next-line lit.int.zero: and max(1, n) flush at the same hit
+  // and max(1, n) flush at the same hit
   if (++impl.pending_hits < std::max<std::uint32_t>(1, impl.options.flush_every_hits)) return;
   // Inside a caller's transaction the flush waits for the next hit after it ends.
   if (sqlite3_get_autocommit(impl.db.get()) == 0) return;
@@ -92,8 +92,8 @@ Result<void> CasStore::Impl::flush(bool wait) {
   auto txn = cas_detail::WriteTxn::begin(db, doing);
   if (!txn.ok()) return std::move(txn).error();
   // mutate: next-line call.void.remove: stores are always in WAL mode, where nothing after BEGIN
-  // mutate: next-line call.void.remove: IMMEDIATE waits on another connection, so the busy timeout
-  // mutate: next-line call.void.remove: is never consulted before ~NoWait restores it
+  // IMMEDIATE waits on another connection, so the busy timeout
+  // is never consulted before ~NoWait restores it
   no_wait.reset();  // the lock is held; nothing below waits for another process
   for (const auto& [hash, hit] : artifact_hits) {
     auto stmt = db.prepare(
