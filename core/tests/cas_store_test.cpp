@@ -517,6 +517,13 @@ TEST_F(CasStoreTest, AFileShorterThanADatabaseHeaderIsCorruptAndLeftAlone) {
       EXPECT_EQ(read_file(path), bytes);
     }
   }
+  // A whole header's worth of bytes is not "shorter than a header": SQLite judges it.
+  { std::ofstream(path, std::ios::binary | std::ios::trunc) << std::string(100, 'z'); }
+  auto r = CasStore::open(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::corrupt) << r.error().message;
+  EXPECT_EQ(r.error().message.find("shorter than a database header"), std::string::npos) << r.error().message;
+  EXPECT_EQ(read_file(path), std::string(100, 'z'));
 }
 
 TEST_F(CasStoreTest, ADirectoryWhereTheFileShouldBeIsRefused) {

@@ -185,6 +185,7 @@ Result<CasStore> CasStore::open(const std::string& path, CasOptions options) {
   }
   // SQLite takes a 1-byte file for an empty database and would make a new cache of it; a file
   // shorter than a database header but not empty is something else, and left alone.
+  // mutate: next-line rel.gt.ne: st_size is never negative
   if (present && st.st_size > 0 && st.st_size < kSqliteHeaderBytes) {
     return Error::make(Errc::corrupt,
                        shown + " is not a SQLite database (" + std::to_string(st.st_size) +
