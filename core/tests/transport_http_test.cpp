@@ -399,6 +399,9 @@ TEST_F(HttpTransportTest, BodiesOfNon2xxStatusesAreNotRead) {
 
 TEST_F(HttpTransportTest, NoDescriptorLeftForTheSocketIsANetworkError) {
   server_.route("/x", HttpReply::ok("unreachable"));
+  // UBSan's vptr check probes memory through a pipe the first time it meets a type: let it meet
+  // the error category now, while descriptors are left, or it reports a false "invalid vptr".
+  const std::string emfile = std::generic_category().message(EMFILE);
   const int lowest_free = ::fcntl(0, F_DUPFD_CLOEXEC, 0);
   ASSERT_GE(lowest_free, 0);
   ::close(lowest_free);
@@ -410,7 +413,7 @@ TEST_F(HttpTransportTest, NoDescriptorLeftForTheSocketIsANetworkError) {
   auto got = transport_.fetch(server_.url("/x"), limits_);
   ::setrlimit(RLIMIT_NOFILE, &saved);
   ASSERT_TRUE(FailsWith(got, Errc::network_error, server_.url("/x")));
-  EXPECT_TRUE(contains(got.error().message, std::generic_category().message(EMFILE))) << got.error().message;
+  EXPECT_TRUE(contains(got.error().message, emfile)) << got.error().message;
 }
 
 using resolver_detail::Fd;
