@@ -198,6 +198,9 @@ void close_inherited_fds() noexcept {
 // pid, and so its process group id, cannot be reused before the group is killed.
 bool wait_for_exit(pid_t pid, Clock::time_point deadline) {
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  // A parent ignoring SIGCHLD has its children reaped by the kernel: one already gone has
+  // exited, and waiting for it would only run out the timeout.
+  if (pidfd < 0 && errno == ESRCH) return true;
   // mutate: next-line rel.ge.true: pidfd_open fails only where the kernel lacks it (5.3+ here); EMFILE cannot happen since closing the report pipe's write end just freed a descriptor
   if (pidfd >= 0) {
     bool exited = false;
@@ -217,11 +220,11 @@ bool wait_for_exit(pid_t pid, Clock::time_point deadline) {
   auto pause = std::chrono::milliseconds(1);
   while (Clock::now() < deadline) {
     siginfo_t info{};
-    // mutate: next-line logic.and.or, eq.ne, lit.int.one: waitid fallback, reached only when pidfd_open fails (see the return false below)
-    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-        info.si_pid == pid) {
+    const int got = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+    // mutate: next-line logic, eq, rel, lit.int: waitid fallback, reached only when pidfd_open fails for want of the syscall or a descriptor (see the return false below)
+    if ((got == 0 && info.si_pid == pid) || (got < 0 && errno == ECHILD)) {
       // mutate: next-line lit.bool.false: waitid fallback, reached only when pidfd_open fails (see the return false below)
-      return true;
+      return true;  // exited, or reaped already by the kernel (SIGCHLD ignored)
     }
     // mutate: next-line lit.int.one: waitid fallback, reached only when pidfd_open fails (see the return false below)
     const timespec ts{0, static_cast<long>(std::chrono::nanoseconds(pause).count())};
