@@ -261,6 +261,7 @@ ReadTxn::~ReadTxn() {
 namespace {
 
 void sha256_sql(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  // mutate: next-line lit.int.one: argv holds the one argument the function is registered with; argv[1] reads past it (undefined behaviour), so whether a test sees it is chance: killed in one full run, survived in the next
   if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
     // mutate: next-line call.void.remove: a function that sets no result returns NULL in SQLite
     sqlite3_result_null(ctx);

@@ -198,10 +198,6 @@ void close_inherited_fds() noexcept {
 // pid, and so its process group id, cannot be reused before the group is killed.
 bool wait_for_exit(pid_t pid, Clock::time_point deadline) {
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  // A parent ignoring SIGCHLD has its children reaped by the kernel: one already gone has
-  // exited, and waiting for it would only run out the timeout.
-  if (pidfd < 0 && errno == ESRCH) return true;
-  // mutate: next-line rel.ge.true: pidfd_open fails only where the kernel lacks it (5.3+ here); EMFILE cannot happen since closing the report pipe's write end just freed a descriptor
   if (pidfd >= 0) {
     bool exited = false;
     while (!exited) {
@@ -215,24 +211,25 @@ bool wait_for_exit(pid_t pid, Clock::time_point deadline) {
     ::close(pidfd);
     return exited;
   }
-  // Kernels before 5.3: poll with WNOWAIT, which also leaves the child unreaped.
-  // mutate: next-line lit.int.zero: waitid fallback, reached only when pidfd_open fails (see the return false below)
+  // Kernels before 5.3, or a child the kernel has reaped already because the parent ignores
+  // SIGCHLD (pidfd_open: ESRCH): poll with WNOWAIT, which also leaves the child unreaped.
+  // On this kernel only the reaped child gets here, and the first waitid ends the loop.
+  // mutate: next-line lit.int.zero: the pause only matters when a poll repeats, which only kernels without pidfd_open do
   auto pause = std::chrono::milliseconds(1);
   while (Clock::now() < deadline) {
     siginfo_t info{};
     const int got = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
-    // mutate: next-line logic, eq, rel, lit.int: waitid fallback, reached only when pidfd_open fails for want of the syscall or a descriptor (see the return false below)
+    // mutate: next-line logic.and.or, eq.ne, lit.int.one, rel.lt.le, rel.lt.ne: a reaped child (the only one here on this kernel) makes waitid fail with ECHILD, and then only the ECHILD test decides
     if ((got == 0 && info.si_pid == pid) || (got < 0 && errno == ECHILD)) {
-      // mutate: next-line lit.bool.false: waitid fallback, reached only when pidfd_open fails (see the return false below)
       return true;  // exited, or reaped already by the kernel (SIGCHLD ignored)
     }
-    // mutate: next-line lit.int.one: waitid fallback, reached only when pidfd_open fails (see the return false below)
+    // mutate: next-line lit.int.one: the pause only matters when a poll repeats, which only kernels without pidfd_open do
     const timespec ts{0, static_cast<long>(std::chrono::nanoseconds(pause).count())};
     ::nanosleep(&ts, nullptr);
-    // mutate: next-line lit.int.zero: waitid fallback, reached only when pidfd_open fails (see the return false below)
+    // mutate: next-line lit.int.zero: the pause only matters when a poll repeats, which only kernels without pidfd_open do
     pause = std::min(pause * 2, std::chrono::milliseconds(20));
   }
-  // mutate: next-line lit.bool.true: waitid fallback, reached only when pidfd_open fails: this kernel has it (5.3+), and EMFILE cannot happen since closing the report pipe's write end just freed a descriptor
+  // mutate: next-line lit.bool.true: the deadline passes here only on kernels without pidfd_open (this one has it, and a reaped child returns above)
   return false;
 }
 
