@@ -30,11 +30,14 @@ std::atomic<bool> g_pidfd_open_after_reaping{false};
 
 }  // namespace
 
+// Forwards five arguments, all the library's syscalls need (openat2 takes four). Five is also
+// what x86-64 passes in registers after the number; a sixth would be read from the caller's
+// stack whether it was passed or not.
 extern "C" long syscall(long number, ...) {
   va_list ap;
   va_start(ap, number);
-  long a[6];
-  for (long& arg : a) arg = va_arg(ap, long);
+  long a[6] = {};
+  for (int i = 0; i < 5; ++i) a[i] = va_arg(ap, long);
   va_end(ap);
   if (number == SYS_pidfd_open && g_pidfd_open_after_reaping.load()) {
     // With SIGCHLD ignored there is no zombie: kill(pid, 0) fails once the child is reaped.
