@@ -22,10 +22,12 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <atomic>
 #include <functional>
+#include <iterator>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -367,20 +369,32 @@ TEST_F(HostLibraryTest, AStaleEnosysDoesNotOpenTheFileTwice) {
 }
 
 #if defined(__x86_64__)
+// A seccomp program that answers every openat2 of this process with `action` and lets every
+// other call through.
+struct Openat2Filter {
+  explicit Openat2Filter(std::uint32_t action)
+      : filter{
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, action),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        },
+        program{static_cast<unsigned short>(std::size(filter)), filter} {}
+  Openat2Filter(const Openat2Filter&) = delete;
+  Openat2Filter& operator=(const Openat2Filter&) = delete;
+
+  sock_filter filter[7];
+  sock_fprog program;
+};
+
 // Makes openat2 fail with ENOSYS in this process from now on, as on a kernel without it.
 bool without_openat2() {
-  sock_filter filter[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA)),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  Openat2Filter enosys(SECCOMP_RET_ERRNO | (ENOSYS & SECCOMP_RET_DATA));
   return ::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
-         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+         ::prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &enosys.program) == 0;
 }
 
 // The cases of the walk without openat2, each run in a child process (the filter cannot be
@@ -454,19 +468,10 @@ std::string walk_cases(const std::string& libs, unsigned keep) {
 // every openat2 of this process with EAGAIN (seccomp user notification), counting the calls:
 // the host retries, a bounded number of times, then reports the error.
 std::string retried_cases(const std::string& libs) {
-  sock_filter filter[] = {
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
-      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-  };
-  sock_fprog program{static_cast<unsigned short>(sizeof filter / sizeof filter[0]), filter};
+  Openat2Filter notify(SECCOMP_RET_USER_NOTIF);
   if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) return "cannot set no_new_privs";
-  const int listener = static_cast<int>(
-      ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+  const int listener = static_cast<int>(::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                                                  SECCOMP_FILTER_FLAG_NEW_LISTENER, &notify.program));
   if (listener < 0) return "cannot install the seccomp filter";
   constexpr int kGiveUp = 100;  // then ENOENT, so that an endless retry ends
   std::atomic<int> calls{0};
