@@ -128,6 +128,17 @@ class HostLiveNamesTest : public ::testing::Test {
     probes_.push_back(p);
     return probes_.back();
   }
+  // A copy of the probe, twin.so, whose init registers `name` (no arguments, answering "B"),
+  // loaded under the prefix tb and then left behind by a new session: from then on the
+  // registry knows its names, but it is not loaded.
+  void twin_known_but_not_loaded(const char* name) {
+    Probe& twin = probe("twin.so");
+    g_init = [&twin, name](sqlite3* conn, const sqlite3_api_routines* api) {
+      return api->create_function(conn, name, 0, SQLITE_UTF8, text("B"), twin.func, nullptr, nullptr);
+    };
+    load(twin.path, manifest("tb", "org.sqlink.test.twin"));
+    open_session();
+  }
   LoadReport load(const std::string& path, const LoadOptions& options = {}) {
     Result<LoadReport> report = session_->load(path, options);
     EXPECT_TRUE(report.ok()) << report.error().message;
@@ -747,12 +758,7 @@ TEST_F(HostLiveNamesTest, ABareNameSqliteWillNotReplaceNowIsWarnedAbout) {
 // alone an arity of the name the holder could not bind (one registered behind the table's back).
 TEST_F(HostLiveNamesTest, MovingABareNameTouchesOnlyTheAritiesTheHolderHadBound) {
   Probe& a = probe();
-  Probe& b = probe("twin.so");
-  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
-    return api->create_function(conn, "f", 0, SQLITE_UTF8, text("B"), b.func, nullptr, nullptr);
-  };
-  load(b.path, manifest("tb", "org.sqlink.test.twin"));  // known to the registry from now on
-  open_session();
+  twin_known_but_not_loaded("f");
   g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
     EXPECT_EQ(sqlite3_create_function(conn, "f", 1, SQLITE_UTF8, nullptr, answer_app, nullptr,
                                       nullptr),
@@ -777,12 +783,7 @@ TEST_F(HostLiveNamesTest, MovingABareNameTouchesOnlyTheAritiesTheHolderHadBound)
 // A bare name its holder lost is free: here it is the qualified name a rename then needs.
 TEST_F(HostLiveNamesTest, ABareNameMovedAwayIsFreeForARenameThatNeedsIt) {
   Probe& a = probe();
-  Probe& b = probe("twin.so");
-  g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
-    return api->create_function(conn, "np__x", 0, SQLITE_UTF8, text("B"), b.func, nullptr, nullptr);
-  };
-  load(b.path, manifest("tb", "org.sqlink.test.twin"));  // known to the registry from now on
-  open_session();
+  twin_known_but_not_loaded("np__x");
   g_init = [&](sqlite3* conn, const sqlite3_api_routines* api) {
     api->create_function(conn, "np__x", 0, SQLITE_UTF8, text("bare"), a.func, nullptr, nullptr);
     return api->create_function(conn, "x", 0, SQLITE_UTF8, text("x"), a.func, nullptr, nullptr);
