@@ -102,8 +102,10 @@ inline void read_environment() noexcept {
 // One request: lines "cwd PATH", "env KEY=VALUE", "unset KEY", "out PATH", "rlimit_as BYTES",
 // "rlimit_cpu SECONDS", ended by "run". The server forks; the child applies the request, reads
 // the environment again and returns into the program's start-up, so main() runs as usual. The
-// server answers "pid N" at once and "status S" (a waitpid status) when the child ends; the
-// driver enforces timeouts by killing the child's process group.
+// server answers "pid N" at once and "status S CPU" when the child ends: S a wait status, CPU
+// the microseconds the child spent on the CPU (user and system, its reaped descendants
+// included). The driver enforces timeouts by killing the child's process group; the CPU time
+// tells a test that computed all the while (a loop) from one a loaded machine held back.
 inline bool read_line(int fd, char* line, size_t size) noexcept {
   size_t used = 0;
   for (;;) {
@@ -121,10 +123,16 @@ inline bool read_line(int fd, char* line, size_t size) noexcept {
   return true;
 }
 
-inline void reply(int fd, const char* key, long value) noexcept {
-  char buf[64];
-  int len = snprintf(buf, sizeof buf, "%s %ld\n", key, value);
+inline void reply(int fd, const char* key, long value, long long extra = -1) noexcept {
+  char buf[96];
+  int len = extra < 0 ? snprintf(buf, sizeof buf, "%s %ld\n", key, value)
+                      : snprintf(buf, sizeof buf, "%s %ld %lld\n", key, value, extra);
   if (write(fd, buf, static_cast<size_t>(len)) < 0) _exit(0);
+}
+
+inline long long cpu_microseconds(const struct rusage& usage) noexcept {
+  return (static_cast<long long>(usage.ru_utime.tv_sec) + usage.ru_stime.tv_sec) * 1000000 +
+         usage.ru_utime.tv_usec + usage.ru_stime.tv_usec;
 }
 
 inline void forkserver_loop(int in, int out) noexcept {
@@ -187,9 +195,11 @@ inline void forkserver_loop(int in, int out) noexcept {
     }
     reply(out, "pid", pid);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    struct rusage usage;
+    memset(&usage, 0, sizeof usage);
+    while (wait4(pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
-    reply(out, "status", status);
+    reply(out, "status", status, cpu_microseconds(usage));
   }
 }
 
@@ -201,7 +211,7 @@ inline void start() noexcept {
     if (sscanf(server, "%d:%d", &in, &out) == 2 && in >= 0 && out >= 0) {
       unsetenv("SQLINK_MUTATE_FORKSERVER");  // the children must not serve too
       state = 1;
-      reply(out, "hello", 1);  // the driver knows this program serves (protocol version 1)
+      reply(out, "hello", 2);  // the driver knows this program serves (protocol version 2)
       forkserver_loop(in, out);  // returns only in a child
       return;
     }

@@ -32,6 +32,16 @@ def timeout_for(tc: TestCoverage, t: Timeouts) -> float:
     return max(t.floor_s, t.factor * tc.duration + t.constant_s)
 
 
+# A test that timed out after this share of its time limit on the CPU was computing all the
+# while (a loop): a loaded machine slows a test by keeping it off the CPU, not by making it
+# use more CPU, so trying it again alone would only wait out the same limit once more.
+BUSY_SHARE = 0.9
+
+
+def busy_all_the_time(cpu: float | None, timeout: float) -> bool:
+    return cpu is not None and cpu >= BUSY_SHARE * timeout
+
+
 class Progress:
     def __init__(self, total: int):
         self.total = total
@@ -99,7 +109,8 @@ class Executor:
                 break
             if outcome.status == TIMEOUT:
                 verdict = {"status": TIMED_OUT, "killedBy": [tc.test.id],
-                           "statusReason": f"{tc.test.name}: {outcome.detail}", "_at": start_at + completed - 1}
+                           "statusReason": f"{tc.test.name}: {outcome.detail}", "_at": start_at + completed - 1,
+                           "_busy": busy_all_the_time(outcome.cpu, timeout_for(tc, self.timeouts))}
                 break
             if outcome.status == ERROR:
                 verdict = {"status": RUNTIME_ERROR, "statusReason": f"{tc.test.name}: {outcome.detail}"}
@@ -176,8 +187,14 @@ class Executor:
             return {}
         progress = Progress(len(mutants))
         results = self._pool(mutants, self.jobs, lambda r, m: self._judge(r, m), progress)
-        # Timeouts: once more with one job, so a loaded machine is not mistaken for a loop.
-        timed_out = [m for m, v in results.items() if v["status"] == TIMED_OUT]
+        # Timeouts: once more with one job, so a loaded machine is not mistaken for a loop;
+        # but not a test that was on the CPU all the while: load did not hold that one back.
+        busy = [m for m, v in results.items() if v["status"] == TIMED_OUT and v["_busy"]]
+        timed_out = [m for m, v in results.items() if v["status"] == TIMED_OUT and not v["_busy"]]
+        for m in busy:
+            results[m]["statusReason"] += " (on the CPU all the while: a loop, not load; not retried)"
+        if busy:
+            log(f"{len(busy)} timed-out mutant(s) were on the CPU all the while: not retried")
         if timed_out and not self._out_of_time():
             log(f"re-running {len(timed_out)} timed-out mutant(s) with one job")
             # From the test that timed out: the ones before it passed already.
@@ -209,4 +226,5 @@ class Executor:
                     results[m]["flaky"] = culprits
         for v in results.values():
             v.pop("_at", None)
+            v.pop("_busy", None)
         return results

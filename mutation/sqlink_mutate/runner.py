@@ -58,6 +58,7 @@ class Outcome:
     status: str
     duration: float
     detail: str = ""
+    cpu: float | None = None   # seconds the test spent on the CPU, when known
 
     @property
     def failed(self) -> bool:
@@ -70,6 +71,10 @@ def _decode(status: int) -> tuple[str, str]:
         return CRASH, f"killed by signal {sig} ({signal.Signals(sig).name})"
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
     return (PASS, "exit 0") if code == 0 else (FAIL, f"exit {code}")
+
+
+def _timeout_detail(timeout: float, cpu: float | None) -> str:
+    return f"no end within {timeout:.1f}s" + ("" if cpu is None else f", {cpu:.2f}s on the CPU")
 
 
 def _clean_env(extra: dict[str, str]) -> dict[str, str]:
@@ -138,10 +143,14 @@ class ForkServer:
             except (ProcessLookupError, PermissionError):
                 pass
         elapsed = time.monotonic() - started
+        fields = answer.split()
+        if len(fields) < 2 or fields[0] != "status":
+            raise OSError(f"fork server {self.binary} answered {answer!r} for child {pid}")
+        cpu = int(fields[2]) / 1e6 if len(fields) > 2 else None
         if timed_out:
-            return Outcome(TIMEOUT, elapsed, f"no end within {timeout:.1f}s")
-        status, detail = _decode(int(answer.split()[1]))
-        return Outcome(status, elapsed, detail)
+            return Outcome(TIMEOUT, elapsed, _timeout_detail(timeout, cpu), cpu)
+        status, detail = _decode(int(fields[1]))
+        return Outcome(status, elapsed, detail, cpu)
 
     def close(self) -> None:
         for fd in (self._to_server, self._from_server):
@@ -221,8 +230,15 @@ class Runner:
                 code = proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                cpu = None
+                try:  # reaped here for its CPU time; Popen then finds it gone
+                    _, _, usage = os.wait4(proc.pid, 0)
+                    cpu = usage.ru_utime + usage.ru_stime
+                except ChildProcessError:
+                    pass
                 proc.wait()
-                return Outcome(TIMEOUT, time.monotonic() - started, f"no end within {timeout:.1f}s")
+                return Outcome(TIMEOUT, time.monotonic() - started,
+                               _timeout_detail(timeout, cpu), cpu)
             finally:
                 try:
                     os.killpg(proc.pid, signal.SIGKILL)

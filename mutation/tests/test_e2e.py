@@ -71,6 +71,15 @@ class E2E(unittest.TestCase):
         backwards = [m for m in self.mutants("count_to(int)", "incdec.inc.dec")
                      if m["replacement"] == "i--"]
         self.assertEqual([m["status"] for m in backwards], ["Timeout"])
+        # ... and computes all the while, which load cannot explain: it is not tried again
+        self.assertIn("on the CPU all the while", backwards[0]["statusReason"])
+        self.assertNotIn("the second time alone", backwards[0]["statusReason"])
+        # a round counter running backwards sleeps for ever, off the CPU, as a test held back
+        # by a loaded machine would: tried again alone before it counts
+        asleep = [m for m in self.mutants("settle(int)", "incdec.inc.dec")]
+        self.assertEqual([m["status"] for m in asleep], ["Timeout"])
+        self.assertIn("the second time alone", asleep[0]["statusReason"])
+        self.assertNotIn("on the CPU all the while", asleep[0]["statusReason"])
         # b != 0 divides by zero: the test crashes, which kills the mutant
         crash = self.mutants("safe_div(int, int)", "eq.ne")
         self.assertEqual(crash[0]["status"], "Killed")

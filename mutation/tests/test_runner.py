@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The runner (sqlink_mutate.runner) on real processes: a test killed while it held a file
-locked with chattr leaves nothing behind in the runner's scratch directory.
+locked with chattr leaves nothing behind in the runner's scratch directory; a test that timed
+out says how long it was on the CPU.
 
 Run: python3 mutation/tests/test_runner.py
 """
@@ -14,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlink_mutate.runner import CRASH, Runner, remove_tree  # noqa: E402
+from sqlink_mutate.execute import busy_all_the_time  # noqa: E402
+from sqlink_mutate.runner import CRASH, TIMEOUT, Runner, remove_tree  # noqa: E402
 from sqlink_mutate.tests import Test  # noqa: E402
 
 
@@ -28,6 +30,43 @@ def chattr_works(where: str) -> bool:
         subprocess.run(["chattr", "-i", probe], check=True)
     os.unlink(probe)
     return ok
+
+
+class TimeoutCpu(unittest.TestCase):
+    """A fresh process (no fork server): the runner reaps a timed-out test itself for its CPU
+    time (the fork-server side is covered end to end by test_e2e)."""
+
+    def setUp(self):
+        self.scratch = tempfile.mkdtemp(prefix="sqlink-runner-test-")
+        self.runner = Runner(self.scratch, 512, use_forkserver=False)
+
+    def tearDown(self):
+        self.runner.close()
+        remove_tree(self.scratch)
+
+    def timed_out(self, script: str, timeout: float):
+        test = Test(id="t", name="t", command=["/bin/sh", "-c", script], cwd=self.scratch,
+                    env={}, timeout=None)
+        outcome = self.runner.run(test, 0, timeout)
+        self.assertEqual(outcome.status, TIMEOUT, outcome.detail)
+        self.assertIsNotNone(outcome.cpu)
+        self.assertIn("on the CPU", outcome.detail)
+        return outcome
+
+    # Bounds loose enough for a loaded machine (the loop gets at least a share of a core).
+    def test_a_loop_spends_its_limit_on_the_cpu(self):
+        outcome = self.timed_out("while :; do :; done", 0.5)
+        self.assertGreater(outcome.cpu, 0.15, outcome.detail)
+
+    def test_a_sleeper_does_not(self):
+        outcome = self.timed_out("sleep 30", 0.5)
+        self.assertLess(outcome.cpu, 0.1, outcome.detail)
+        self.assertFalse(busy_all_the_time(outcome.cpu, 0.5), outcome.detail)
+
+    def test_busy_means_nine_tenths_of_the_limit_and_unknown_is_not_busy(self):
+        self.assertTrue(busy_all_the_time(0.9, 1.0))
+        self.assertFalse(busy_all_the_time(0.89, 1.0))
+        self.assertFalse(busy_all_the_time(None, 1.0))
 
 
 class LockedLeftovers(unittest.TestCase):
