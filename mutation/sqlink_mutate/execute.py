@@ -110,7 +110,8 @@ class Executor:
             if outcome.status == TIMEOUT:
                 verdict = {"status": TIMED_OUT, "killedBy": [tc.test.id],
                            "statusReason": f"{tc.test.name}: {outcome.detail}", "_at": start_at + completed - 1,
-                           "_busy": busy_all_the_time(outcome.cpu, timeout_for(tc, self.timeouts))}
+                           "_busy": busy_all_the_time(outcome.cpu, timeout_for(tc, self.timeouts)),
+                           "_cpu": outcome.cpu}
                 break
             if outcome.status == ERROR:
                 verdict = {"status": RUNTIME_ERROR, "statusReason": f"{tc.test.name}: {outcome.detail}"}
@@ -203,7 +204,9 @@ class Executor:
                 if v["status"] == PENDING:
                     continue  # no time to retry: the first verdict stands
                 if v["status"] == TIMED_OUT:
-                    v["statusReason"] += " (twice; the second time alone)"
+                    first = results[m]["_cpu"]
+                    v["statusReason"] += " (twice; the second time alone" + (
+                        "" if first is None else f"; the first time {first:.3f}s on the CPU") + ")"
                 results[m] = v
         # Survivors: confirm; a covering test that now fails flips its verdict: it is flaky.
         survivors = [m for m, v in results.items() if v["status"] == SURVIVED]
@@ -227,4 +230,5 @@ class Executor:
         for v in results.values():
             v.pop("_at", None)
             v.pop("_busy", None)
+            v.pop("_cpu", None)
         return results

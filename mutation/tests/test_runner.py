@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The runner (sqlink_mutate.runner) on real processes: a test killed while it held a file
 locked with chattr leaves nothing behind in the runner's scratch directory; a test that timed
-out says how long it was on the CPU.
+out says how long it was on the CPU. And the executor's retry rule for timeouts, with a
+scripted runner (what load does to CPU time cannot be arranged with real processes).
 
 Run: python3 mutation/tests/test_runner.py
 """
@@ -15,8 +16,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlink_mutate import execute  # noqa: E402
+from sqlink_mutate.coverage import TestCoverage  # noqa: E402
 from sqlink_mutate.execute import busy_all_the_time  # noqa: E402
-from sqlink_mutate.runner import CRASH, TIMEOUT, Runner, remove_tree  # noqa: E402
+from sqlink_mutate.project import Timeouts  # noqa: E402
+from sqlink_mutate.runner import CRASH, PASS, TIMEOUT, Outcome, Runner, remove_tree  # noqa: E402
 from sqlink_mutate.tests import Test  # noqa: E402
 
 
@@ -67,6 +71,53 @@ class TimeoutCpu(unittest.TestCase):
         self.assertTrue(busy_all_the_time(0.9, 1.0))
         self.assertFalse(busy_all_the_time(0.89, 1.0))
         self.assertFalse(busy_all_the_time(None, 1.0))
+
+
+class ScriptedRunner:
+    """Stands in for Runner: each mutant's outcomes, in the order its runs ask for them."""
+    script: dict[int, list[Outcome]] = {}
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def run(self, test, mutant, timeout, *args, **kwargs):
+        return ScriptedRunner.script[mutant].pop(0)  # an unplanned run fails the test
+
+    def close(self):
+        pass
+
+
+class TimeoutRetries(unittest.TestCase):
+    def setUp(self):
+        self.scratch = tempfile.mkdtemp(prefix="sqlink-runner-test-")
+        self.saved = execute.Runner
+        execute.Runner = ScriptedRunner
+        test = Test(id="t", name="t", command=["t"], cwd=self.scratch, env={}, timeout=None)
+        tc = TestCoverage(test, 0.001, {1, 2, 3})
+        self.executor = execute.Executor({1: [tc], 2: [tc], 3: [tc]}, Timeouts(3.0, 0.5, 1.0),
+                                         2, self.scratch, 512)
+
+    def tearDown(self):
+        execute.Runner = self.saved
+        remove_tree(self.scratch)
+
+    def test_only_a_timeout_held_off_the_cpu_is_retried_alone(self):
+        ScriptedRunner.script = {
+            1: [Outcome(TIMEOUT, 1.0, "no end", cpu=0.95)],           # a loop: not retried
+            2: [Outcome(TIMEOUT, 1.0, "no end", cpu=0.10),            # held back: retried,
+                Outcome(TIMEOUT, 1.0, "no end", cpu=0.97)],           # times out again
+            3: [Outcome(TIMEOUT, 1.0, "no end", cpu=0.30),            # held back: retried,
+                Outcome(PASS, 0.01, "exit 0"), Outcome(PASS, 0.01, "exit 0")],  # then passes
+        }
+        results = self.executor.run([1, 2, 3])
+        self.assertEqual({m: ScriptedRunner.script[m] for m in (1, 2, 3)}, {1: [], 2: [], 3: []})
+        self.assertEqual(results[1]["status"], "Timeout")
+        self.assertIn("on the CPU all the while", results[1]["statusReason"])
+        self.assertEqual(results[2]["status"], "Timeout")
+        self.assertIn("the second time alone; the first time 0.100s on the CPU",
+                      results[2]["statusReason"])
+        self.assertEqual(results[3]["status"], "Survived")  # confirmed by the third run
+        self.assertFalse(any(k.startswith("_") for v in results.values() for k in v))
 
 
 class LockedLeftovers(unittest.TestCase):
