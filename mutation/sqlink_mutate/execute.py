@@ -110,7 +110,6 @@ class Executor:
             if outcome.status == TIMEOUT:
                 verdict = {"status": TIMED_OUT, "killedBy": [tc.test.id],
                            "statusReason": f"{tc.test.name}: {outcome.detail}", "_at": start_at + completed - 1,
-                           "_busy": busy_all_the_time(outcome.cpu, timeout_for(tc, self.timeouts)),
                            "_cpu": outcome.cpu}
                 break
             if outcome.status == ERROR:
@@ -123,6 +122,11 @@ class Executor:
         verdict["duration"] = round((time.monotonic() - started) * 1000)
         verdict["coveredBy"] = [tc.test.id for tc in tests]
         return verdict
+
+    def _busy(self, mutant: int, verdict: dict) -> bool:
+        """Whether the test a timed-out verdict names spent its whole limit on the CPU."""
+        tc = self.covering[mutant][verdict["_at"]]
+        return busy_all_the_time(verdict["_cpu"], timeout_for(tc, self.timeouts))
 
     def _confirm(self, runner: Runner, mutant: int) -> dict:
         """Runs a survivor's covering tests again, GoogleTest tests of one program together in
@@ -190,8 +194,9 @@ class Executor:
         results = self._pool(mutants, self.jobs, lambda r, m: self._judge(r, m), progress)
         # Timeouts: once more with one job, so a loaded machine is not mistaken for a loop;
         # but not a test that was on the CPU all the while: load did not hold that one back.
-        busy = [m for m, v in results.items() if v["status"] == TIMED_OUT and v["_busy"]]
-        timed_out = [m for m, v in results.items() if v["status"] == TIMED_OUT and not v["_busy"]]
+        timed_out = [m for m, v in results.items() if v["status"] == TIMED_OUT]
+        busy = [m for m in timed_out if self._busy(m, results[m])]
+        timed_out = [m for m in timed_out if m not in busy]
         for m in busy:
             results[m]["statusReason"] += " (on the CPU all the while: a loop, not load; not retried)"
         if busy:
@@ -229,6 +234,5 @@ class Executor:
                     results[m]["flaky"] = culprits
         for v in results.values():
             v.pop("_at", None)
-            v.pop("_busy", None)
             v.pop("_cpu", None)
         return results

@@ -83,7 +83,7 @@ class E2E(unittest.TestCase):
             self.assertLess(float(first.group(1)), 0.9 * 1.0, reason)  # the fixture's 1 s limit
         # a round counter running backwards sleeps for ever, off the CPU, as a test held back
         # by a loaded machine would: tried again alone before it counts
-        asleep = [m for m in self.mutants("settle(int)", "incdec.inc.dec")]
+        asleep = self.mutants("settle(int)", "incdec.inc.dec")
         self.assertEqual([m["status"] for m in asleep], ["Timeout"])
         self.assertIn("the second time alone", asleep[0]["statusReason"])
         self.assertNotIn("on the CPU all the while", asleep[0]["statusReason"])
